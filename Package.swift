@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Hot kernels are compiled at -O3 for the machine that builds them (a source-built tool runs where it is built).
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-ffp-contract=fast"])]
+
+let package = Package(
+    name: "Pith",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pith", targets: ["pith"]),
+        .library(name: "Pith", targets: ["PithRuntime", "PithModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - Layer 1: tensor core
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "PithKernels", cSettings: kernelFlags),
+        .target(name: "PithTensor", dependencies: ["COpenBLAS", "PithKernels"]),
+        // MARK: - Layer 2: representation
+        .target(name: "PithGraph", dependencies: ["PithTensor"]),
+        // MARK: - Layer 3–4: formats and tokenizers
+        .target(name: "PithFormats", dependencies: ["PithTensor"]),
+        .target(name: "PithTokenizers", dependencies: ["PithFormats"]),
+        // MARK: - Layer 5–6: models and runtime
+        .target(name: "PithModels", dependencies: ["PithGraph", "PithFormats", "PithTokenizers"]),
+        .target(name: "PithRuntime", dependencies: ["PithModels", "PithGraph", "PithTensor", "PithTokenizers"]),
+        // MARK: - The command-line tool
+        .executableTarget(name: "pith", dependencies: [
+            "PithRuntime", "PithModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // MARK: - Tests
+        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor"]),
+        .testTarget(name: "PithGraphTests", dependencies: ["PithGraph"]),
+        .testTarget(name: "PithFormatsTests", dependencies: ["PithFormats"]),
+        .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
+        .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
+        .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

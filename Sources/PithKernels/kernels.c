@@ -1,0 +1,1 @@
+#include "pith_kernels.h"
