@@ -1,0 +1,53 @@
+/// Shape checks for the operators whose shapes are fixed by their parameters (so a mismatched weight is caught before running).
+enum ShapeRules {
+    static func check(_ node: OperatorNode, schema: OperatorSchema, declared: [String: VariableNode]) throws {
+        func shape(_ port: String) -> [Int]? { node.input(port).flatMap { declared[$0]?.shape } }
+        func fail(_ why: String) -> GraphValidator.Failure {
+            GraphValidator.Failure("operator '\(node.name)' (\(node.type)): \(why)")
+        }
+        func lastDim(_ s: [Int]?) -> Int? { s?.last.flatMap { $0 >= 0 ? $0 : nil } }
+
+        switch node.type {
+        case "linear":
+            guard let w = shape("weight"), w.count == 2 else { throw fail("weight must be 2-D (out_features, in_features)") }
+            if let x = lastDim(shape("input")), x != w[1] { throw fail("input has \(x) features, weight expects \(w[1])") }
+            if let b = shape("bias"), b != [w[0]] { throw fail("bias shape \(b) does not match \(w[0]) output features") }
+            if let y = lastDim(node.output("output").flatMap { declared[$0]?.shape }), y != w[0] {
+                throw fail("output has \(y) features, weight gives \(w[0])")
+            }
+        case "embedding":
+            guard let w = shape("weight"), w.count == 2 else { throw fail("weight must be 2-D (vocabulary, features)") }
+            if let y = lastDim(node.output("output").flatMap { declared[$0]?.shape }), y != w[1] {
+                throw fail("output has \(y) features, table rows have \(w[1])")
+            }
+        case "rms_norm", "layer_norm":
+            if let g = shape("weight"), let x = lastDim(shape("input")), g != [x] {
+                throw fail("weight shape \(g) does not match \(x) features")
+            }
+        case "attention":
+            let heads = schema.attribute("heads", of: node)?.int ?? 0
+            let kvHeads = schema.attribute("kv_heads", of: node)?.int ?? 0
+            let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
+            guard heads > 0, kvHeads > 0, headDim > 0, heads % kvHeads == 0 else {
+                throw fail("heads (\(heads)) must be a positive multiple of kv_heads (\(kvHeads)), head_dim > 0")
+            }
+            if let q = lastDim(shape("query")), q != heads * headDim { throw fail("query has \(q) features, expected \(heads * headDim)") }
+            if let k = lastDim(shape("key")), k != kvHeads * headDim { throw fail("key has \(k) features, expected \(kvHeads * headDim)") }
+            if let v = lastDim(shape("value")), v != kvHeads * headDim { throw fail("value has \(v) features, expected \(kvHeads * headDim)") }
+        case "rope":
+            let heads = schema.attribute("heads", of: node)?.int ?? 0
+            let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
+            let rotary = schema.attribute("rotary_dims", of: node)?.int ?? 0
+            guard heads > 0, headDim > 0, headDim % 2 == 0, rotary >= 0, rotary <= headDim, rotary % 2 == 0 else {
+                throw fail("needs heads > 0, an even head_dim and 0 ≤ rotary_dims ≤ head_dim (even)")
+            }
+            if let x = lastDim(shape("input")), x != heads * headDim { throw fail("input has \(x) features, expected \(heads * headDim)") }
+            let mode = schema.attribute("mode", of: node)?.string ?? ""
+            guard mode == "interleaved" || mode == "half_split" else { throw fail("mode must be interleaved or half_split, is '\(mode)'") }
+        case "add", "mul":
+            if let a = lastDim(shape("a")), let b = lastDim(shape("b")), a != b { throw fail("operands have \(a) and \(b) features") }
+        default:
+            break
+        }
+    }
+}

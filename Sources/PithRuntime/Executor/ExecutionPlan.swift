@@ -1,0 +1,48 @@
+import PithGraph
+import PithTensor
+
+/// A weight ready for a kernel: its bytes and layout.
+struct BoundWeight {
+    let pointer: UnsafeRawPointer
+    let type: GGMLType
+    /// (rows, cols) with cols contiguous; a vector is (1, n).
+    let rows: Int
+    let cols: Int
+    var floats: UnsafePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
+}
+
+/// One compiled operator: activations are slot indices, integer inputs are input indices, weights are bound.
+enum Step {
+    case embedding(ids: Int, table: BoundWeight, output: Int)
+    case linear(input: Int, weight: BoundWeight, bias: UnsafePointer<Float>?, output: Int)
+    case rmsNorm(input: Int, weight: UnsafePointer<Float>, epsilon: Float, width: Int, output: Int)
+    case layerNorm(input: Int, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, epsilon: Float, width: Int, output: Int)
+    case rope(input: Int, positions: Int, heads: Int, headDim: Int, rotaryDims: Int, base: Float, mode: Kernels.RopeMode, output: Int)
+    case attention(query: Int, key: Int, value: Int, cache: Int, heads: Int, kvHeads: Int, headDim: Int,
+                   causal: Bool, scale: Float, output: Int)
+    case unary(UnaryOp, input: Int, width: Int, output: Int)
+    case binary(BinaryOp, a: Int, b: Int, width: Int, output: Int)
+    case gatherRows(input: Int, indices: Int, width: Int, output: Int)
+    /// Communication operators with one rank: the value passes through unchanged.
+    case identity(input: Int, width: Int, output: Int)
+
+    enum UnaryOp { case silu, gelu, relu, softmax }
+    enum BinaryOp { case add, mul }
+}
+
+/// The compiled form of a graph: steps in order and the activation slots they share.
+struct ExecutionPlan {
+    var steps: [Step] = []
+    /// Features (row width) of each activation slot's buffer.
+    var slotWidths: [Int] = []
+    /// Slot of each activation variable.
+    var slotOf: [String: Int] = [:]
+    /// Features of each variable as declared.
+    var widthOf: [String: Int] = [:]
+    /// Integer graph inputs in order (token ids, positions, selected rows …).
+    var integerInputs: [String] = []
+    /// Width of each attention operator's cache rows.
+    var cacheWidths: [Int] = []
+    /// Graph outputs: name and slot.
+    var outputs: [(name: String, slot: Int, width: Int)] = []
+}

@@ -1,0 +1,154 @@
+import PithGraph
+import PithModels
+import PithTensor
+
+/// Runs any valid graph on the CPU: one executor for every architecture (ARCHITECTURE.md).
+///
+/// Activations are (rows, features) f32 matrices; kernels are chosen by operator and by each weight's encoding.
+public final class Executor: @unchecked Sendable {
+    public let graph: ComputationGraph
+    let plan: ExecutionPlan
+    /// Rows one call processes at most; longer inputs are split by the caller (`LanguageModel`).
+    public let maxRows: Int
+    private let buffers: [UnsafeMutablePointer<Float>]
+    private var rowsInSlot: [Int]
+    private let keepAlive: [TensorData]
+    private let weights: Weights
+
+    /// Compiles the model's main graph; throws naming the node or parameter that cannot run.
+    public init(structure: ModelStructure, weights: Weights, maxRows: Int = 512) throws {
+        guard let main = structure.mainGraph else { throw ExecutionError("the model has no main graph") }
+        try GraphValidator().validate(structure)
+        var compiler = GraphCompiler(graph: main, weights: weights)
+        plan = try compiler.compile()
+        keepAlive = compiler.converted
+        self.weights = weights
+        graph = main
+        self.maxRows = max(maxRows, 1)
+        buffers = plan.slotWidths.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0 * max(maxRows, 1), 1)) }
+        rowsInSlot = Array(repeating: 0, count: plan.slotWidths.count)
+    }
+
+    public convenience init(model: Model, maxRows: Int = 512) throws {
+        try self.init(structure: model.structure, weights: model.weights, maxRows: maxRows)
+    }
+
+    deinit { for b in buffers { b.deallocate() } }
+
+    /// Fresh caches for a sequence of up to `capacity` tokens.
+    public func makeState(capacity: Int) -> ExecutionState {
+        ExecutionState(widths: plan.cacheWidths, capacity: capacity)
+    }
+
+    /// Names of the integer inputs the graph reads, in order.
+    public var inputNames: [String] { plan.integerInputs }
+
+    /// A graph output: `rows` rows of `width` floats.
+    public struct Output {
+        public let rows: Int
+        public let width: Int
+        public let values: [Float]
+    }
+
+    /// Runs the graph once on `rows` new tokens, appending them to `state`'s caches.
+    /// - Parameter inputs: every integer input by name (e.g. token_ids, positions, output_rows).
+    public func run(inputs: [String: [Int32]], rows: Int, state: ExecutionState) throws -> [String: Output] {
+        guard rows > 0, rows <= maxRows else { throw ExecutionError("a call takes 1…\(maxRows) rows, got \(rows)") }
+        guard state.length + rows <= state.capacity else {
+            throw ExecutionError("context full: \(state.length) + \(rows) tokens exceed the cache of \(state.capacity)")
+        }
+        var ints: [[Int32]] = []
+        for name in plan.integerInputs {
+            guard let values = inputs[name] else { throw ExecutionError("missing graph input '\(name)'") }
+            ints.append(values)
+        }
+        for step in plan.steps { try execute(step, ints: ints, rows: rows, state: state) }
+        state.length += rows
+        var result: [String: Output] = [:]
+        for (name, slot, w) in plan.outputs {
+            let n = rowsInSlot[slot]
+            result[name] = Output(rows: n, width: w, values: Array(UnsafeBufferPointer(start: buffers[slot], count: n * w)))
+        }
+        return result
+    }
+
+    // MARK: - Steps
+
+    private func execute(_ step: Step, ints: [[Int32]], rows: Int, state: ExecutionState) throws {
+        switch step {
+        case .embedding(let ids, let table, let out):
+            let tokens = ints[ids]
+            guard tokens.count <= maxRows else { throw ExecutionError("too many token ids") }
+            for (t, id) in tokens.enumerated() {
+                guard id >= 0, Int(id) < table.rows else { throw ExecutionError("token id \(id) outside the vocabulary of \(table.rows)") }
+                Kernels.embeddingRow(table: table.pointer, type: table.type, cols: table.cols, index: Int(id),
+                                     into: buffers[out] + t * table.cols)
+            }
+            rowsInSlot[out] = tokens.count
+        case .linear(let input, let w, let bias, let out):
+            let n = rowsInSlot[input]
+            Kernels.linear(weight: w.pointer, type: w.type, rows: w.rows, cols: w.cols, input: buffers[input], tokens: n, output: buffers[out])
+            if let bias { Kernels.addBias(bias, to: buffers[out], rows: w.rows, tokens: n) }
+            rowsInSlot[out] = n
+        case .rmsNorm(let input, let weight, let eps, let width, let out):
+            let n = rowsInSlot[input]
+            Kernels.rmsNorm(buffers[input], weight: weight, epsilon: eps, rows: n, cols: width, output: buffers[out])
+            rowsInSlot[out] = n
+        case .layerNorm(let input, let weight, let bias, let eps, let width, let out):
+            let n = rowsInSlot[input]
+            Kernels.layerNorm(buffers[input], weight: weight, bias: bias, epsilon: eps, rows: n, cols: width, output: buffers[out])
+            rowsInSlot[out] = n
+        case .rope(let input, let positions, let heads, let headDim, let rotary, let base, let mode, let out):
+            let n = rowsInSlot[input], width = heads * headDim
+            let pos = ints[positions]
+            guard pos.count >= n else { throw ExecutionError("positions has \(pos.count) entries for \(n) tokens") }
+            if out != input { buffers[out].update(from: buffers[input], count: n * width) }
+            pos.withUnsafeBufferPointer { p in
+                guard let positions = p.baseAddress else { return }
+                Kernels.rope(buffers[out], tokens: n, heads: heads, headDim: headDim, rotaryDims: rotary,
+                             positions: positions, base: base, mode: mode)
+            }
+            rowsInSlot[out] = n
+        case .attention(let q, let k, let v, let cacheIndex, let heads, let kvHeads, let headDim, let causal, let scale, let out):
+            let n = rowsInSlot[q], cache = state.caches[cacheIndex], width = kvHeads * headDim
+            let start = state.length
+            (cache.keys + start * width).update(from: buffers[k], count: n * width)
+            (cache.values + start * width).update(from: buffers[v], count: n * width)
+            Kernels.attention(q: buffers[q], k: cache.keys, v: cache.values, tokens: n, kvLength: start + n,
+                              nHeads: heads, nKVHeads: kvHeads, headDim: headDim, causal: causal, scale: scale,
+                              mask: nil, output: buffers[out])
+            rowsInSlot[out] = n
+        case .unary(let op, let input, let width, let out):
+            let n = rowsInSlot[input], count = n * width
+            if out != input { buffers[out].update(from: buffers[input], count: count) }
+            switch op {
+            case .silu: Kernels.silu(buffers[out], count: count)
+            case .gelu: Kernels.gelu(buffers[out], count: count)
+            case .relu: for i in 0..<count where buffers[out][i] < 0 { buffers[out][i] = 0 }
+            case .softmax: Kernels.softmax(buffers[out], rows: n, cols: width)
+            }
+            rowsInSlot[out] = n
+        case .binary(let op, let a, let b, let width, let out):
+            let n = rowsInSlot[a], count = n * width
+            switch op {
+            case .add: Kernels.add(buffers[a], buffers[b], count: count, output: buffers[out])
+            case .mul: Kernels.mul(buffers[a], buffers[b], count: count, output: buffers[out])
+            }
+            rowsInSlot[out] = n
+        case .gatherRows(let input, let indices, let width, let out):
+            let n = rowsInSlot[input]
+            let picked = ints[indices]
+            // The compiler never gives an output the slot of one of its inputs, so rows cannot overlap.
+            for (r, index) in picked.enumerated() {
+                guard index >= 0, Int(index) < n else { throw ExecutionError("output row \(index) outside 0..<\(n)") }
+                (buffers[out] + r * width).update(from: buffers[input] + Int(index) * width, count: width)
+            }
+            rowsInSlot[out] = picked.count
+        case .identity(let input, let width, let out):
+            let n = rowsInSlot[input]
+            buffers[out].update(from: buffers[input], count: n * width)
+            rowsInSlot[out] = n
+        }
+    }
+}
+

@@ -1,0 +1,195 @@
+import PithGraph
+import PithTensor
+
+/// Why a graph cannot be made runnable; one line naming the node.
+public struct ExecutionError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns a validated graph and its weights into an `ExecutionPlan`.
+///
+/// Activations that are no longer read hand their buffer to later ones, so a 30-layer model needs a handful of buffers.
+struct GraphCompiler {
+    let graph: ComputationGraph
+    let weights: Weights
+    let catalogue = OperatorCatalogue.standard
+    /// Weights converted at load (an encoding with no native kernel); kept alive with the plan.
+    var converted: [TensorData] = []
+
+    init(graph: ComputationGraph, weights: Weights) {
+        self.graph = graph
+        self.weights = weights
+    }
+
+    mutating func compile() throws -> ExecutionPlan {
+        try GraphValidator().validate(graph)
+        var plan = ExecutionPlan()
+        let variables = graph.variablesByName
+        for name in graph.inputs {
+            guard let v = variables[name], v.elementType == .i32 || v.elementType == .i64 else {
+                throw ExecutionError("graph input '\(name)' must be an integer tensor (float inputs are not supported yet)")
+            }
+            plan.integerInputs.append(name)
+        }
+
+        // Last reader of each activation, so its buffer can be reused after that step.
+        var lastUse: [String: Int] = [:]
+        for (i, node) in graph.operators.enumerated() {
+            for vars in node.inputs.values { for v in vars { lastUse[v] = i } }
+        }
+        for out in graph.outputs { lastUse[out] = Int.max }
+
+        var freeSlots: [Int] = []
+        func allocate(_ name: String, width: Int) -> Int {
+            // Reuse the smallest free buffer that is wide enough, else grow the widest free one, else add one.
+            if let best = freeSlots.enumerated().filter({ plan.slotWidths[$0.element] >= width })
+                .min(by: { plan.slotWidths[$0.element] < plan.slotWidths[$1.element] }) {
+                freeSlots.remove(at: best.offset)
+                plan.slotOf[name] = best.element
+                return best.element
+            }
+            if let widest = freeSlots.indices.max(by: { plan.slotWidths[freeSlots[$0]] < plan.slotWidths[freeSlots[$1]] }) {
+                let slot = freeSlots.remove(at: widest)
+                plan.slotWidths[slot] = width
+                plan.slotOf[name] = slot
+                return slot
+            }
+            plan.slotWidths.append(width)
+            plan.slotOf[name] = plan.slotWidths.count - 1
+            return plan.slotWidths.count - 1
+        }
+
+        for (index, node) in graph.operators.enumerated() {
+            guard let schema = catalogue[node.type] else { throw ExecutionError("operator '\(node.name)': unknown type '\(node.type)'") }
+            guard let outName = node.outputs["output"]?.first, let outVar = variables[outName] else {
+                throw ExecutionError("operator '\(node.name)': the executor needs exactly one output")
+            }
+            let width = outVar.rowLength
+            plan.widthOf[outName] = width
+            let output = allocate(outName, width: width)
+            plan.steps.append(try step(for: node, schema: schema, output: output, plan: &plan, variables: variables))
+            for vars in node.inputs.values {
+                for v in vars where lastUse[v] == index {
+                    if let slot = plan.slotOf[v], !freeSlots.contains(slot), slot != output { freeSlots.append(slot) }
+                }
+            }
+        }
+        for name in graph.outputs {
+            guard let slot = plan.slotOf[name] else { throw ExecutionError("graph output '\(name)' is not an activation") }
+            plan.outputs.append((name, slot, variables[name]?.rowLength ?? 0))
+        }
+        return plan
+    }
+
+    // MARK: - One operator
+
+    private mutating func step(for node: OperatorNode, schema: OperatorSchema, output: Int, plan: inout ExecutionPlan,
+                               variables: [String: VariableNode]) throws -> Step {
+        func slot(_ port: String) throws -> Int {
+            guard let name = node.input(port), let s = plan.slotOf[name] else {
+                throw ExecutionError("operator '\(node.name)': input '\(port)' is not an activation produced earlier")
+            }
+            return s
+        }
+        func integerInput(_ port: String) throws -> Int {
+            guard let name = node.input(port), let i = plan.integerInputs.firstIndex(of: name) else {
+                throw ExecutionError("operator '\(node.name)': input '\(port)' must be an integer graph input")
+            }
+            return i
+        }
+        func width(_ port: String) -> Int { node.input(port).flatMap { variables[$0]?.rowLength } ?? 0 }
+        func int(_ name: String) -> Int { schema.attribute(name, of: node)?.int ?? 0 }
+        func float(_ name: String) -> Float { Float(schema.attribute(name, of: node)?.double ?? 0) }
+
+        switch node.type {
+        case "embedding":
+            return .embedding(ids: try integerInput("ids"), table: try bind(node, "weight", variables, embedding: true), output: output)
+        case "linear":
+            let bias = try node.input("bias").map { try floats($0, node: node, variables) }
+            return .linear(input: try slot("input"), weight: try bind(node, "weight", variables, embedding: false), bias: bias, output: output)
+        case "rms_norm":
+            guard let w = node.input("weight") else { throw ExecutionError("operator '\(node.name)': missing weight") }
+            return .rmsNorm(input: try slot("input"), weight: try floats(w, node: node, variables), epsilon: float("epsilon"), width: width("input"), output: output)
+        case "layer_norm":
+            let w = try node.input("weight").map { try floats($0, node: node, variables) }
+            let b = try node.input("bias").map { try floats($0, node: node, variables) }
+            return .layerNorm(input: try slot("input"), weight: w, bias: b, epsilon: float("epsilon"), width: width("input"), output: output)
+        case "rope":
+            let mode: Kernels.RopeMode = schema.attribute("mode", of: node)?.string == "half_split" ? .halfSplit : .interleaved
+            let headDim = int("head_dim"), rotary = int("rotary_dims")
+            return .rope(input: try slot("input"), positions: try integerInput("positions"), heads: int("heads"), headDim: headDim,
+                         rotaryDims: rotary == 0 ? headDim : rotary, base: float("base"), mode: mode, output: output)
+        case "attention":
+            if node.input("mask") != nil { throw ExecutionError("operator '\(node.name)': attention masks are not supported yet") }
+            let headDim = int("head_dim")
+            var scale = float("scale")
+            if scale == 0 { scale = 1 / Float(headDim).squareRoot() }
+            plan.cacheWidths.append(int("kv_heads") * headDim)
+            return .attention(query: try slot("query"), key: try slot("key"), value: try slot("value"),
+                              cache: plan.cacheWidths.count - 1, heads: int("heads"), kvHeads: int("kv_heads"), headDim: headDim,
+                              causal: schema.attribute("causal", of: node)?.bool ?? true, scale: scale, output: output)
+        case "silu": return .unary(.silu, input: try slot("input"), width: width("input"), output: output)
+        case "gelu": return .unary(.gelu, input: try slot("input"), width: width("input"), output: output)
+        case "relu": return .unary(.relu, input: try slot("input"), width: width("input"), output: output)
+        case "softmax": return .unary(.softmax, input: try slot("input"), width: width("input"), output: output)
+        case "add": return .binary(.add, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
+        case "mul": return .binary(.mul, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
+        case "gather_rows": return .gatherRows(input: try slot("input"), indices: try integerInput("indices"), width: width("input"), output: output)
+        case "allreduce", "reduce", "broadcast", "allgather", "reduce_scatter":
+            // GB/T 42382.2 §6.2 communication operators; with nranks = 1 each is the identity.
+            guard int("nranks") == 1 else { throw ExecutionError("operator '\(node.name)': nranks > 1 needs a distributed engine") }
+            return .identity(input: try slot("input"), width: width("input"), output: output)
+        default:
+            throw ExecutionError("operator '\(node.name)': the CPU executor cannot run '\(node.type)' yet")
+        }
+    }
+
+    /// A 2-D weight in an encoding a kernel reads natively, converting to f32 when none does.
+    private mutating func bind(_ node: OperatorNode, _ port: String, _ variables: [String: VariableNode], embedding: Bool) throws -> BoundWeight {
+        guard let name = node.input(port), let v = variables[name], v.isParameter else {
+            throw ExecutionError("operator '\(node.name)': '\(port)' must be a parameter")
+        }
+        guard v.shape.count == 2 else { throw ExecutionError("operator '\(node.name)': '\(name)' must be 2-D, is \(v.shape)") }
+        let data = try parameterData(name, v)
+        let rows = v.shape[0], cols = v.shape[1]
+        if let type = v.encoding.ggmlType, Kernels.supportsLinear(type) {
+            return BoundWeight(pointer: try base(data, name), type: type, rows: rows, cols: cols)
+        }
+        let dense = try dequantized(name, v, data)
+        return BoundWeight(pointer: try base(dense, name), type: .f32, rows: rows, cols: cols)
+    }
+
+    /// A parameter as f32 values (norm weights, biases), converting when stored otherwise.
+    private mutating func floats(_ name: String, node: OperatorNode, _ variables: [String: VariableNode]) throws -> UnsafePointer<Float> {
+        guard let v = variables[name], v.isParameter else { throw ExecutionError("operator '\(node.name)': '\(name)' must be a parameter") }
+        let data = try parameterData(name, v)
+        let dense = v.encoding == .dense(.f32) ? data : try dequantized(name, v, data)
+        return try base(dense, name).assumingMemoryBound(to: Float.self)
+    }
+
+    private func parameterData(_ name: String, _ v: VariableNode) throws -> TensorData {
+        guard let data = weights[name] else { throw ExecutionError("parameter '\(name)' has no data") }
+        guard let elements = v.elementCount, let expected = v.encoding.byteCount(elements: elements), data.count == expected else {
+            throw ExecutionError("parameter '\(name)': \(data.count) bytes do not hold \(v.shape) in \(v.encoding.name)")
+        }
+        return data
+    }
+
+    private func base(_ data: TensorData, _ name: String) throws -> UnsafeRawPointer {
+        guard let p = data.bytes.baseAddress else { throw ExecutionError("parameter '\(name)' is empty") }
+        return p
+    }
+
+    private mutating func dequantized(_ name: String, _ v: VariableNode, _ data: TensorData) throws -> TensorData {
+        guard let type = v.encoding.ggmlType, type.canDequantize, let elements = v.elementCount else {
+            throw ExecutionError("parameter '\(name)': no kernel reads \(v.encoding.name)")
+        }
+        let dense = try TensorData(count: elements * 4) { out in
+            guard let floats = out.bindMemory(to: Float.self).baseAddress else { return }
+            try type.dequantize(data.bytes, count: elements, into: floats)
+        }
+        converted.append(dense)
+        return dense
+    }
+}
