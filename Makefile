@@ -1,0 +1,38 @@
+# Pith: the two commands a fresh machine needs are `make demo` and `make test`.
+SWIFT ?= swift
+PITH_HOME ?= $(HOME)/.cache/pith
+export PITH_HOME
+RELEASE = $(SWIFT) build -c release
+PITH = .build/release/pith
+TEXT = $(PITH_HOME)/data/python-tutorial.txt
+
+.PHONY: demo test deps build models bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(RELEASE) --product pith
+
+models: deps
+	@bash scripts/fetch-models.sh
+
+# Pith's main job on the default model: generate text, then measure perplexity on held-out text.
+demo: build models
+	$(PITH) inspect smollm2
+	$(PITH) generate smollm2 --chat --prompt "Write one sentence about the sea." --max-tokens 48 --temperature 0
+	$(PITH) generate smollm2 --prompt "Once upon a time" --max-tokens 48 --temperature 0.8 --top-p 0.9 --seed 1
+	$(PITH) perplexity smollm2 --text $(TEXT) --context 512 --chunks 16
+
+# Every test, real-model ones included, built in release so the real models run at speed.
+test: deps models
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
+
+# Speed on the default model; set LLAMA_BENCH=/path/to/llama-bench to measure llama.cpp side by side.
+bench: build models
+	$(PITH) bench smollm2
+	@if [ -n "$$LLAMA_BENCH" ]; then "$$LLAMA_BENCH" -m "$(PITH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" -t 2 -p 128 -n 64 -r 3; fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,74 @@
+import PithGraph
+import PithModels
+import PithTokenizers
+
+/// A decoder-only model ready to score and generate: the executor plus its tokenizer.
+///
+/// Its graph reads `token_ids`, `positions` and `output_rows` and writes `logits` (ARCHITECTURE.md: one executor for all).
+public final class LanguageModel: @unchecked Sendable {
+    public let model: Model
+    public let executor: Executor
+    public let tokenizer: any Tokenizer
+    public let vocabularySize: Int
+
+    public init(model: Model, maxBatch: Int = 512) throws {
+        guard model.structure.family == .decoderOnly else {
+            throw ExecutionError("\(model.source.path): a \(model.structure.family.rawValue) model cannot generate text")
+        }
+        self.model = model
+        tokenizer = try model.requireTokenizer()
+        executor = try Executor(model: model, maxRows: maxBatch)
+        for name in ["token_ids", "positions", "output_rows"] where !executor.inputNames.contains(name) {
+            throw ExecutionError("\(model.source.path): the graph has no '\(name)' input")
+        }
+        guard let logits = executor.graph.variable(named: "logits") else {
+            throw ExecutionError("\(model.source.path): the graph has no 'logits' output")
+        }
+        vocabularySize = logits.rowLength
+    }
+
+    /// Caches for a sequence of up to `capacity` tokens (default: the model's trained context).
+    public func makeState(capacity: Int? = nil) -> ExecutionState {
+        executor.makeState(capacity: capacity ?? model.contextLength)
+    }
+
+    /// Feeds `tokens` after what `state` holds and returns the logits of the tokens at `logitRows` (indices into `tokens`),
+    /// row after row (`logitRows.count × vocabularySize`). Long inputs run in batches of the executor's size.
+    public func forward(_ tokens: [Int32], state: ExecutionState, logitRows: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty else { return [] }
+        guard logitRows.allSatisfy({ $0 >= 0 && $0 < tokens.count }) else { throw ExecutionError("a logit row lies outside the input") }
+        var logits: [Float] = []
+        logits.reserveCapacity(logitRows.count * vocabularySize)
+        let wanted = Set(logitRows)
+        var start = 0
+        var collected: [Int: Range<Int>] = [:]
+        var all: [Float] = []
+        while start < tokens.count {
+            let end = min(start + executor.maxRows, tokens.count)
+            let rows = (start..<end).filter { wanted.contains($0) }
+            let first = state.length
+            let out = try executor.run(inputs: [
+                "token_ids": Array(tokens[start..<end]),
+                "positions": (first..<(first + end - start)).map { Int32($0) },
+                "output_rows": rows.map { Int32($0 - start) },
+            ], rows: end - start, state: state)
+            if let values = out["logits"]?.values, !rows.isEmpty {
+                for (i, row) in rows.enumerated() {
+                    collected[row] = (all.count + i * vocabularySize)..<(all.count + (i + 1) * vocabularySize)
+                }
+                all.append(contentsOf: values)
+            }
+            start = end
+        }
+        for row in logitRows {
+            guard let range = collected[row] else { throw ExecutionError("no logits came back for row \(row)") }
+            logits.append(contentsOf: all[range])
+        }
+        return logits
+    }
+
+    /// Logits of the last token after feeding `tokens`.
+    public func nextTokenLogits(_ tokens: [Int32], state: ExecutionState) throws -> [Float] {
+        try forward(tokens, state: state, logitRows: [tokens.count - 1])
+    }
+}

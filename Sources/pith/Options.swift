@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import PithModels
+
+/// The model a command works on: a `.gguf` file, a Hugging Face folder, or a default model's alias.
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "A .gguf file, a Hugging Face folder, or an alias of a default model (smollm2, minilm).")
+    var model: String
+
+    func load() throws -> Model {
+        try reportingErrors { try Model.load(model) }
+    }
+}
+
+/// Standard error, for progress and timings that must not mix with results on stdout.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+nonisolated(unsafe) var standardError = StandardError()
+
+/// Runs `body`; a failure becomes one line on stderr (`pith: <file>: <fault>`) and exit code 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        print("pith: \(error)", to: &standardError)
+        throw ExitCode(1)
+    }
+}
+
+/// Prints a value as pretty JSON with sorted keys.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Seconds elapsed since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}

