@@ -54,4 +54,45 @@ import PithTensor
         #expect(down.offset == 31_868_992)
         #expect(g.data(for: down).count == 552_960)
     }
+
+    /// First six values and the float64 sum of chosen rows, from gguf-py's numpy dequantizer.
+    static let goldenRows: [(tensor: String, row: Int, head: [Float], sum: Double)] = [
+        ("token_embd.weight", 0, [-0.10654449462890625, 0.032978057861328125, 0.048198699951171875,
+                                  -0.022830963134765625, -0.06849288940429688, -0.04566192626953125], -2.2541093826293945),
+        ("token_embd.weight", 1000, [-0.1119384765625, -0.0739593505859375, 0.0379791259765625,
+                                     -0.0179901123046875, -0.1619110107421875, -0.0099945068359375], 1.9784250259399414),
+        ("token_embd.weight", 49151, [0.011505126953125, 0.0057525634765625, 0.0977935791015625,
+                                      -0.0977935791015625, 0.0862884521484375, -0.0460205078125], -0.4662208557128906),
+        ("blk.0.attn_q.weight", 0, [-0.0963134765625, 0.1573486328125, -0.0963134765625,
+                                    -0.73046875, 1.1719970703125, -0.0963134765625], 1.00726318359375),
+        ("blk.0.attn_q.weight", 575, [-0.15679931640625, 0.154327392578125, 0.34100341796875,
+                                      0.029876708984375, 0.216552734375, -0.28125], -4.734954833984375),
+        ("blk.29.ffn_down.weight", 0, [-0.2733154296875, 0.186279296875, 0.186279296875,
+                                       0.04840087890625, 0.186279296875, 0.186279296875], -10.83831787109375),
+        ("blk.0.attn_norm.weight", 0, [0.01397705078125, 0.0238037109375, -0.019775390625,
+                                       -0.0302734375, -0.0196533203125, -0.03515625], .nan),
+    ]
+
+    // Q4_1 computes q·d + m; a fused multiply-add on either side may move the last bit.
+    static let rowTolerance: Float = 1e-6
+    static let sumTolerance = 1e-4
+
+    @Test(.enabled(if: present, "SmolLM2-135M-Instruct.Q4_1.gguf not found under $PITH_HOME/models"))
+    func dequantizedRowsMatchReference() throws {
+        let g = try GGUFFile(url: PithHome.model(Self.relativePath))
+        for golden in Self.goldenRows {
+            let info = try #require(g.tensor(named: golden.tensor))
+            let rowBytes = try #require(info.type.rowBytes(elements: info.rowLength))
+            let data = g.data(for: info).bytes
+            let row = UnsafeRawBufferPointer(rebasing: data[(golden.row * rowBytes)..<((golden.row + 1) * rowBytes)])
+            let y = try info.type.dequantize(row, count: info.rowLength)
+            for (i, v) in golden.head.enumerated() {
+                #expect(abs(y[i] - v) <= Self.rowTolerance, "\(golden.tensor)[\(golden.row), \(i)] = \(y[i]), want \(v)")
+            }
+            if !golden.sum.isNaN {
+                let sum = y.reduce(0.0) { $0 + Double($1) }
+                #expect(abs(sum - golden.sum) <= Self.sumTolerance, "\(golden.tensor) row \(golden.row) sum \(sum)")
+            }
+        }
+    }
 }
