@@ -52,39 +52,39 @@ extension LanguageModel {
 
         var sampler = Sampler(parameters: sampling)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
-        var stop = StopCondition(maxTokens: options.maxTokens, endTokens: tokenizer.endOfGenerationTokenIDs, stopStrings: options.stopStrings)
+        let endTokens = tokenizer.endOfGenerationTokenIDs
+        var stop = StopCondition(maxTokens: options.maxTokens, endTokens: endTokens, stopStrings: options.stopStrings)
         var history = prompt
         var generated: [Int32] = []
         var text = ""
         var reason = GenerationResult.FinishReason.maxTokens
         let t1 = ContinuousClock.now
-        while generated.count < options.maxTokens {
+        while options.maxTokens > 0 {
             let next = logits.withUnsafeBufferPointer { sampler.sample(logits: $0, history: history[...]) }
-            if tokenizer.endOfGenerationTokenIDs.contains(next) {
-                reason = .endToken
-                break
+            let isEnd = endTokens.contains(next)
+            if !isEnd {
+                generated.append(next)
+                history.append(next)
             }
-            generated.append(next)
-            history.append(next)
-            let (emit, shouldStop) = stop.feed(tokenID: next, text: decoder.append(next))
-            text += emit
-            onText(emit)
-            if shouldStop {
-                reason = .stopString
-                break
-            }
-            if generated.count == options.maxTokens { break }
-            if state.length >= state.capacity {
+            var (emit, finished) = stop.feed(tokenID: next, text: isEnd ? "" : decoder.append(next))
+            if !finished && state.length >= state.capacity {
+                finished = true
                 reason = .contextFull
-                break
+                emit += stop.finish()
             }
+            if finished {
+                if isEnd {
+                    reason = .endToken
+                } else if reason != .contextFull && generated.count < options.maxTokens {
+                    reason = .stopString
+                }
+                // Bytes of an unfinished character are shown only when no stop string cut the text.
+                if reason != .stopString { emit += decoder.finish() }
+            }
+            text += emit
+            if !emit.isEmpty { onText(emit) }
+            if finished { break }
             logits = try nextTokenLogits([next], state: state)
-        }
-        if reason != .stopString {
-            let (tail, _) = stop.feed(tokenID: -1, text: decoder.finish())
-            let rest = tail + stop.finish()
-            text += rest
-            onText(rest)
         }
         return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, promptSeconds: promptSeconds,
                                 generationSeconds: Self.seconds(since: t1), finishReason: reason)
