@@ -1,4 +1,103 @@
 // Pith's hot CPU kernels, in C so the compiler vectorizes them for this machine.
+//
+// Conventions: matrices are row-major; a quantized weight W (rows, cols) stores each row as cols/32
+// ggml blocks (ggml-common.h layouts). Every function is thread-safe for disjoint outputs.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Weight types (ggml type ids, as in GGUF files)
+
+enum {
+    PITH_F32 = 0, PITH_F16 = 1, PITH_Q4_0 = 2, PITH_Q4_1 = 3, PITH_Q8_0 = 8, PITH_BF16 = 30,
+};
+
+/// 1 when pith_linear runs natively on weights of this ggml type.
+int pith_linear_supports(int type);
+
+// MARK: - Thread pool
+
+/// Persistent worker threads that spin briefly, then sleep, between jobs.
+typedef struct pith_pool pith_pool;
+/// A job: called once per part on every thread; part in [0, parts).
+typedef void (*pith_job_fn)(void *context, int part, int parts);
+
+/// A pool of `threads` threads in all (the caller counts as one, so threads - 1 workers are started).
+pith_pool *pith_pool_create(int threads);
+int pith_pool_threads(const pith_pool *pool);
+/// Runs fn(context, part, parts) for every part, the caller taking part 0; returns when all finished.
+/// Called from inside a job, or while another thread holds the pool, it runs fn(context, 0, 1) inline.
+void pith_pool_run(pith_pool *pool, pith_job_fn fn, void *context);
+
+// MARK: - Linear layers
+
+/// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. W is `type`, (rows, cols).
+/// cols must be a multiple of 32 for block types. tokens == 1 uses quantized matvec, small tokens
+/// the multi-token kernel, large tokens dequantized tiles and SGEMM.
+void pith_linear(pith_pool *pool, const void *w, int type, int64_t rows, int64_t cols,
+                 const float *x, int64_t tokens, float *y);
+
+/// Single-threaded row range: y[t*ys + r] = W[r,:]·x[t*cols:] for r in [r0, r1), t < tokens,
+/// using the quantized-activation kernels (x is quantized here). For tests and composition.
+void pith_linear_rows(const void *w, int type, int64_t cols, int64_t r0, int64_t r1,
+                      const float *x, int64_t tokens, float *y, int64_t ystride);
+
+/// Dequantizes rows [r0, r1) of W (any supported type) into dst ((r1-r0), cols) f32.
+void pith_dequantize_rows(const void *w, int type, int64_t cols, int64_t r0, int64_t r1, float *dst);
+
+/// C (m, n) = alpha · op(A) · op(B) + beta · C, row-major, split over the pool by rows of C.
+void pith_sgemm(pith_pool *pool, int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
+// MARK: - Activation quantization (exposed for tests)
+
+/// Quantizes n (multiple of 32) floats to 8-bit blocks in natural order: qs (n int8), d (n/32 scales),
+/// s (n/32 values d·Σq). Scale d = max|x|/127 per block of 32.
+void pith_quantize_q8(const float *x, int64_t n, int8_t *qs, float *d, float *s);
+
+// MARK: - Half precision
+
+float pith_f16_to_f32(uint16_t h);
+uint16_t pith_f32_to_f16(float f);
+
+// MARK: - Attention
+
+/// Multi-head attention with grouped KV heads over a cache, for all (token, head) pairs on the pool.
+/// q (tokens, nHeads, headDim); k, v (kvLength, nKVHeads, headDim); query t sits at absolute position
+/// kvLength - tokens + t. mask: optional additive (tokens, kvLength). out (tokens, nHeads, headDim).
+void pith_attention(pith_pool *pool, const float *q, const float *k, const float *v, int64_t tokens,
+                    int64_t kvLength, int64_t nHeads, int64_t nKVHeads, int64_t headDim, int causal,
+                    float scale, const float *mask, float *out);
+
+// MARK: - Elementwise and normalization
+
+void pith_rms_norm(const float *x, const float *w, float eps, int64_t rows, int64_t cols, float *out);
+/// w and b may be NULL (no scale, no shift).
+void pith_layer_norm(const float *x, const float *w, const float *b, float eps, int64_t rows, int64_t cols, float *out);
+void pith_softmax(float *x, int64_t rows, int64_t cols);
+void pith_silu(float *x, int64_t n);
+/// GELU, erf form: x · Φ(x).
+void pith_gelu(float *x, int64_t n);
+/// out = silu(gate) · up.
+void pith_swiglu(const float *gate, const float *up, int64_t n, float *out);
+void pith_add(const float *a, const float *b, int64_t n, float *out);
+void pith_mul(const float *a, const float *b, int64_t n, float *out);
+/// output (tokens, rows) += bias (rows) per token.
+void pith_add_bias(const float *bias, float *out, int64_t rows, int64_t tokens);
+/// Rotates x (tokens, heads, headDim) in place. halfSplit 0: pairs (2i, 2i+1) (ggml "normal" mode);
+/// 1: pairs (i, i + rotaryDims/2) (NeoX / Hugging Face). θ_i = pos · base^(-2i/rotaryDims).
+void pith_rope(float *x, int64_t tokens, int64_t heads, int64_t headDim, int64_t rotaryDims,
+               const int32_t *positions, float base, int halfSplit);
+
+// MARK: - Memory bandwidth
+
+/// Sum of n floats with wide loads (the read-bandwidth probe's inner loop).
+float pith_sum_f32(const float *x, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif

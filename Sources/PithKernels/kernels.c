@@ -1,1 +1,0 @@
-#include "pith_kernels.h"
