@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
+/// Writes a file next to its destination under a temporary name and renames it into place on `commit()`,
+/// so readers never see half a file and a failed write leaves the old file intact.
+final class AtomicFileWriter {
+    /// Why a write failed, without the path (the format's error adds it).
+    struct Fault: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let destination: URL
+    let temporary: URL
+    private var fd: Int32
+    private(set) var bytesWritten = 0
+    private var done = false
+
+    init(destination: URL) throws {
+        self.destination = destination
+        let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
+        temporary = destination.deletingLastPathComponent().appendingPathComponent(name)
+        fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw Fault(description: "cannot create \(temporary.path): \(Self.lastError)") }
+    }
+
+    private static var lastError: String { String(cString: strerror(errno)) }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !done else { throw Fault(description: "write after the file was closed") }
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = systemWrite(fd, p, left)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Fault(description: "cannot write: \(Self.lastError)")
+            }
+            p += n
+            left -= n
+            bytesWritten += n
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Zero bytes up to the next multiple of `alignment`.
+    func pad(to alignment: Int) throws {
+        let n = (alignment - bytesWritten % alignment) % alignment
+        if n > 0 { try write([UInt8](repeating: 0, count: n)) }
+    }
+
+    /// Flushes, closes and renames the temporary file onto the destination.
+    func commit() throws {
+        guard !done else { throw Fault(description: "file already closed") }
+        done = true
+        defer { fd = -1 }
+        guard fsync(fd) == 0 else {
+            let why = Self.lastError
+            close(fd)
+            unlink(temporary.path)
+            throw Fault(description: "cannot flush: \(why)")
+        }
+        close(fd)
+        guard rename(temporary.path, destination.path) == 0 else {
+            let why = Self.lastError
+            unlink(temporary.path)
+            throw Fault(description: "cannot rename into place: \(why)")
+        }
+    }
+
+    /// Closes and removes the temporary file.
+    func abort() {
+        guard !done else { return }
+        done = true
+        close(fd)
+        unlink(temporary.path)
+    }
+
+    deinit { abort() }
+}
