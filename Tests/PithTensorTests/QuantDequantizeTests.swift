@@ -50,6 +50,22 @@ import Testing
         #expect(y8[0] == 63.5 && y8[1] == -64 && y8[31] == -0.5)
     }
 
+    @Test func handWorkedKQuantBlocks() throws {
+        // Q4_K, d = dmin = 1: sub-block 0 has scale 2 and min 1 (bytes 4 and 8 of the block); qs byte 0x35 gives
+        // element 0 = 2·5 − 1 and element 32 (sub-block 1, scale 0, min 0) = 0.
+        var q4 = [UInt8](repeating: 0, count: 144)
+        q4[1] = 0x3c; q4[3] = 0x3c; q4[4] = 2; q4[8] = 1; q4[16] = 0x35
+        let y4 = try decode(.q4_K, q4)
+        #expect(y4[0] == 9 && y4[1] == -1 && y4[32] == 0)
+
+        // Q6_K, d = 1, scale 0 = 3: low nibble 10 with high bits 2 → q = 42 − 32 = 10, so element 0 = 3·10;
+        // element 1 has q = 0 − 32 → −96.
+        var q6 = [UInt8](repeating: 0, count: 210)
+        q6[208] = 0x00; q6[209] = 0x3c; q6[192] = 3; q6[0] = 0x0a; q6[128] = 0x02
+        let y6 = try decode(.q6_K, q6)
+        #expect(y6[0] == 30 && y6[1] == -96)
+    }
+
     // Offsets of each type's f16 fields, and the values they are set to, in the patterned blocks.
     static let patternHalves: [GGMLType: [Int: UInt16]] = [
         .q4_0: [0: 0x3800], .q4_1: [0: 0x3400, 2: 0xc000], .q5_0: [0: 0x3800], .q5_1: [0: 0x3400, 2: 0xc000],
@@ -93,7 +109,7 @@ import Testing
     }
 
     @Test func denseTypes() throws {
-        let f32: [Float] = [1.5, -0.0, .infinity, 3e-45]
+        let f32: [Float] = [1.5, -0.0, .infinity, Float(bitPattern: 2)]
         let y32 = try f32.withUnsafeBytes { try GGMLType.f32.dequantize($0, count: 4) }
         #expect(y32.map(\.bitPattern) == f32.map(\.bitPattern))
         let y16 = try decode(.f16, [0x00, 0x3c, 0x01, 0x00, 0x00, 0xfc], count: 3)
