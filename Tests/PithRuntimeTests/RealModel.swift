@@ -1,5 +1,6 @@
 import Foundation
 import PithModels
+import Testing
 
 /// Where the default models and the perplexity text live, and whether they have been fetched (`make models`).
 enum RealModel {

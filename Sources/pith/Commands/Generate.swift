@@ -42,7 +42,7 @@ struct Generate: ParsableCommand {
         let result = try reportingErrors {
             try lm.generate(prompt: text, options: generation) { piece in
                 print(piece, terminator: "")
-                fflush(stdout)
+                fflush(nil)
             }
         }
         print("")

@@ -13,10 +13,10 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Treat special tokens written in the text as plain text.") var noParseSpecial = false
 
     func run() throws {
-        let text = try reportingErrors { try TextInput.read(text: text, file: file) }
+        let input = try reportingErrors { try TextInput.read(text: text, file: file) }
         let model = try options.load()
         let tokenizer = try reportingErrors { try model.requireTokenizer() }
-        let ids = tokenizer.encode(text, addSpecialTokens: !noSpecial, parseSpecialTokens: !noParseSpecial)
+        let ids = tokenizer.encode(input, addSpecialTokens: !noSpecial, parseSpecialTokens: !noParseSpecial)
         if json {
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
         } else {
