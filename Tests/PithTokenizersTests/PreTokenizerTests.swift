@@ -65,3 +65,19 @@ import Testing
         #expect(SplitPattern(regexSource: "\\p{L}+") == nil)
     }
 }
+
+/// The scanners against Hugging Face's Oniguruma regexes on every test string (scripts/reference/hf_pretokenizer_splits.py).
+@Suite struct PreTokenizerReferenceTests {
+    struct Splits: Decodable { var splits: [String: [String: [String]]] }
+
+    @Test(arguments: [("gpt2", PreTokenizerKind.gpt2), ("smollm", .smollm), ("llama3", .llama3), ("qwen2", .qwen2)])
+    func matchesHuggingFace(name: String, kind: PreTokenizerKind) throws {
+        let reference = try ReferenceData.load("pretokenizer-splits", as: Splits.self)
+        let splits = try #require(reference.splits[name])
+        for entry in try ReferenceData.strings() {
+            let (buffer, ranges) = PreTokenizer(kind).words(entry.text.unicodeScalars.map(\.value))
+            let words = ranges.map { String(String.UnicodeScalarView(buffer.scalars[$0].compactMap(Unicode.Scalar.init))) }
+            #expect(words == splits[entry.name], "\(name): \(entry.name)")
+        }
+    }
+}
