@@ -34,6 +34,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Release-mode micro-benchmark of the tensor kernels (GB/s of weights, GFLOP/s, dispatch cost).
+        .executableTarget(name: "pith-kernel-bench", dependencies: ["PithTensor"]),
         // MARK: - Tests
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor"]),
         .testTarget(name: "PithGraphTests", dependencies: ["PithGraph"]),

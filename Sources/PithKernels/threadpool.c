@@ -2,6 +2,12 @@
 // so dispatch must cost far less than a matvec (~25 µs for the 576×1536 Q4_1 layer at memory speed).
 // Workers spin on a generation counter for a while after each job (dispatch then costs one cache-line
 // transfer), and only then sleep on a condition variable so an idle pool does not burn the cores.
+//
+// Parts are claimed, not assigned: every participant (the caller first) takes part indices from a
+// counter until none are left, and the caller waits only for workers that are inside a part. On a
+// shared machine a worker is often descheduled for a whole time slice (measured: 1–2 ms per job with a
+// fixed part per thread while two compilers ran on the same 2 cores); the caller then just runs the
+// remaining parts itself. A worker that wakes after the job is closed skips it.
 #define _GNU_SOURCE
 #include "pith_kernels.h"
 #include "internal.h"
@@ -13,16 +19,19 @@
 #include <cblas.h>
 
 #define PITH_SPIN_NS 1000000  // 1 ms of spinning after a job before sleeping
+#define CLOSED ((uint64_t)1 << 63)
 
 struct pith_pool {
     int threads;
     pthread_t *workers;
     _Alignas(64) atomic_uint_fast64_t generation;   // bumped once per job
-    _Alignas(64) atomic_int remaining;              // workers still running the current job
+    _Alignas(64) atomic_uint_fast64_t state;        // generation << 32 | CLOSED? | workers inside the job
+    _Alignas(64) atomic_int next_part;
     _Alignas(64) atomic_int sleepers;
     atomic_flag busy;                               // held by the thread dispatching a job
     pith_job_fn fn;
     void *context;
+    int parts;
     pthread_mutex_t lock;
     pthread_cond_t wake;
 };
@@ -41,18 +50,32 @@ static inline int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-typedef struct { pith_pool *pool; int index; } worker_arg;
+static void claim_parts(pith_pool *pool) {
+    for (;;) {
+        const int part = atomic_fetch_add_explicit(&pool->next_part, 1, memory_order_relaxed);
+        if (part >= pool->parts) return;
+        pool->fn(pool->context, part, pool->parts);
+    }
+}
+
+// Enters job `gen` unless the caller has closed it; returns 1 when entered.
+static int try_enter(pith_pool *pool, uint64_t gen) {
+    uint64_t s = atomic_load_explicit(&pool->state, memory_order_acquire);
+    for (;;) {
+        if ((s >> 32) != (gen & 0x7fffffff) || (s & CLOSED)) return 0;
+        if (atomic_compare_exchange_weak_explicit(&pool->state, &s, s + 1, memory_order_acquire, memory_order_acquire))
+            return 1;
+    }
+}
 
 static void *worker_main(void *p) {
-    worker_arg arg = *(worker_arg *)p;
-    free(p);
-    pith_pool *pool = arg.pool;
+    pith_pool *pool = p;
     uint64_t seen = 0;
     in_job = 1;  // anything a worker runs is inside a job
     for (;;) {
         uint64_t gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
         if (gen == seen) {
-            int64_t start = now_ns();
+            const int64_t start = now_ns();
             for (int spins = 0;; spins++) {
                 cpu_relax();
                 gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
@@ -69,10 +92,12 @@ static void *worker_main(void *p) {
             }
         }
         seen = gen;
-        if (pool->fn == NULL) return NULL;  // shutdown is never requested for the shared pool
-        pool->fn(pool->context, arg.index, pool->threads);
-        atomic_fetch_sub_explicit(&pool->remaining, 1, memory_order_release);
+        if (try_enter(pool, gen)) {
+            claim_parts(pool);
+            atomic_fetch_sub_explicit(&pool->state, 1, memory_order_release);
+        }
     }
+    return NULL;
 }
 
 pith_pool *pith_pool_create(int threads) {
@@ -80,20 +105,17 @@ pith_pool *pith_pool_create(int threads) {
     pith_pool *pool = aligned_alloc(64, (sizeof(pith_pool) + 63) / 64 * 64);
     if (!pool) return NULL;
     memset(pool, 0, sizeof *pool);
-    pool->threads = threads;
     atomic_init(&pool->generation, 0);
-    atomic_init(&pool->remaining, 0);
+    atomic_init(&pool->state, CLOSED);
+    atomic_init(&pool->next_part, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_flag_clear(&pool->busy);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->workers = calloc((size_t)threads, sizeof(pthread_t));
     int started = 1;
-    for (int i = 1; i < threads; i++) {
-        worker_arg *arg = malloc(sizeof *arg);
-        if (!arg) break;
-        arg->pool = pool; arg->index = i;
-        if (pthread_create(&pool->workers[i], NULL, worker_main, arg) != 0) { free(arg); break; }
+    for (int i = 1; i < threads && pool->workers; i++) {
+        if (pthread_create(&pool->workers[i], NULL, worker_main, pool) != 0) break;
         started++;
     }
     pool->threads = started;
@@ -107,7 +129,7 @@ int pith_pool_threads(const pith_pool *pool) { return pool ? pool->threads : 1; 
 
 void pith_pool_run(pith_pool *pool, pith_job_fn fn, void *context) {
     if (!pool || pool->threads == 1 || in_job || atomic_flag_test_and_set_explicit(&pool->busy, memory_order_acquire)) {
-        int saved = in_job;
+        const int saved = in_job;
         in_job = 1;
         fn(context, 0, 1);
         in_job = saved;
@@ -115,19 +137,24 @@ void pith_pool_run(pith_pool *pool, pith_job_fn fn, void *context) {
     }
     pool->fn = fn;
     pool->context = context;
-    atomic_store_explicit(&pool->remaining, pool->threads - 1, memory_order_relaxed);
-    atomic_fetch_add(&pool->generation, 1);  // seq_cst: ordered before the sleepers check below
+    pool->parts = pool->threads;
+    atomic_store_explicit(&pool->next_part, 0, memory_order_relaxed);
+    const uint64_t gen = atomic_load_explicit(&pool->generation, memory_order_relaxed) + 1;
+    atomic_store_explicit(&pool->state, (gen & 0x7fffffff) << 32, memory_order_release);  // open, nobody inside
+    atomic_store(&pool->generation, gen);  // seq_cst: ordered before the sleepers check below
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->lock);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->lock);
     }
     in_job = 1;
-    fn(context, 0, pool->threads);
+    claim_parts(pool);
     in_job = 0;
-    for (int spins = 0; atomic_load_explicit(&pool->remaining, memory_order_acquire) != 0; spins++) {
+    // Close the job, then wait for workers still inside a part.
+    atomic_fetch_or_explicit(&pool->state, CLOSED, memory_order_acq_rel);
+    for (int spins = 0; (atomic_load_explicit(&pool->state, memory_order_acquire) & 0xffffffff) != 0; spins++) {
         cpu_relax();
-        if (spins > 100000) sched_yield();  // a worker was descheduled: let it run
+        if (spins > 20000) sched_yield();  // the worker was descheduled mid-part: let it run
     }
     atomic_flag_clear_explicit(&pool->busy, memory_order_release);
 }

@@ -25,6 +25,16 @@ func activationQuantizationBound(_ w: ArraySlice<Float>, _ x: ArraySlice<Float>)
 func absDot(_ w: ArraySlice<Float>, _ x: ArraySlice<Float>) -> Float { zip(w, x).reduce(0) { $0 + abs($1.0 * $1.1) } }
 func dot(_ w: ArraySlice<Float>, _ x: ArraySlice<Float>) -> Float { Float(zip(w, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }) }
 
+/// Runs body with the base addresses of non-empty `bytes` and `output`.
+func withPointers(_ bytes: [UInt8], _ output: inout [Float], _ body: (UnsafeRawPointer, UnsafeMutablePointer<Float>) -> Void) {
+    bytes.withUnsafeBytes { b in
+        output.withUnsafeMutableBufferPointer { o in
+            guard let w = b.baseAddress, let out = o.baseAddress else { Issue.record("empty buffer"); return }
+            body(w, out)
+        }
+    }
+}
+
 let linearTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
 
 // MARK: - Tests
@@ -36,14 +46,10 @@ func dequantizeMatchesReference(type: GGMLType) {
     let bytes = ReferenceBlocks.encode(rng.normals(rows * cols), type: type)
     let expected = ReferenceBlocks.decode(bytes, type: type, rows: rows, cols: cols)
     var got = [Float](repeating: .nan, count: 3 * cols)
-    bytes.withUnsafeBytes { w in
-        got.withUnsafeMutableBufferPointer { Kernels.dequantizeRows(weight: w.baseAddress!, type: type, cols: cols, rows: 1..<4, into: $0.baseAddress!) }
-    }
+    withPointers(bytes, &got) { w, out in Kernels.dequantizeRows(weight: w, type: type, cols: cols, rows: 1..<4, into: out) }
     #expect(got == Array(expected[cols..<(4 * cols)]))
     var row = [Float](repeating: .nan, count: cols)
-    bytes.withUnsafeBytes { t in
-        row.withUnsafeMutableBufferPointer { Kernels.embeddingRow(table: t.baseAddress!, type: type, cols: cols, index: 4, into: $0.baseAddress!) }
-    }
+    withPointers(bytes, &row) { t, out in Kernels.embeddingRow(table: t, type: type, cols: cols, index: 4, into: out) }
     #expect(row == Array(expected[(4 * cols)...]))
 }
 
@@ -61,7 +67,7 @@ func quantizedDotIsExact(type: GGMLType, cols: Int) {
     pith_quantize_q8(x, Int64(cols), &qs, &d, &s)
     let xq = (0..<cols).map { Float(qs[$0]) * d[$0 / 32] }
     var y = [Float](repeating: .nan, count: rows)
-    bytes.withUnsafeBytes { pith_linear_rows($0.baseAddress!, Int32(type.rawValue), Int64(cols), 0, Int64(rows), x, 1, &y, Int64(rows)) }
+    withPointers(bytes, &y) { w, out in pith_linear_rows(w, Int32(type.rawValue), Int64(cols), 0, Int64(rows), x, 1, out, Int64(rows)) }
     for r in 0..<rows {
         let wr = w[(r * cols)..<((r + 1) * cols)]
         let exact = dot(wr, xq[...])
@@ -78,10 +84,8 @@ func linearMatchesReference(type: GGMLType, tokens: Int) {
         let w = ReferenceBlocks.decode(bytes, type: type, rows: rows, cols: cols)
         let x = rng.normals(tokens * cols)
         var y = [Float](repeating: .nan, count: tokens * rows)
-        bytes.withUnsafeBytes { wb in
-            y.withUnsafeMutableBufferPointer { yb in
-                Kernels.linear(weight: wb.baseAddress!, type: type, rows: rows, cols: cols, input: x, tokens: tokens, output: yb.baseAddress!)
-            }
+        withPointers(bytes, &y) { w, out in
+            Kernels.linear(weight: w, type: type, rows: rows, cols: cols, input: x, tokens: tokens, output: out)
         }
         let quantizesX = type.isQuantized && tokens <= 16
         for t in 0..<tokens {

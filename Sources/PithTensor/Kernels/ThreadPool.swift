@@ -27,6 +27,9 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Runs body(part, partCount) on every thread (caller thread included); returns when all finished.
     ///
+    /// Each part 0..<partCount runs exactly once, on whichever thread claims it first: when a worker is
+    /// descheduled (a shared machine), the caller runs its part rather than waiting for it.
+    ///
     /// A call from inside `body`, or while another thread is running a job on this pool, runs
     /// `body(0, 1)` on the calling thread instead.
     public func run(_ body: (Int, Int) -> Void) {
