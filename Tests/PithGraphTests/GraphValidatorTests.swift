@@ -75,8 +75,8 @@ func failure(_ graph: ComputationGraph) -> String? {
 
 @Test func cycleIsRejected() {
     var g = tinyGraph()
-    // proj now reads y, which only act (after it) produces.
-    g.operators[1].inputs["input"] = ["y"]
+    // act now reads its own output: a cycle of one.
+    g.operators[2].inputs["input"] = ["y"]
     #expect(failure(g)?.contains("reads 'y' before it is produced") == true)
 }
 
