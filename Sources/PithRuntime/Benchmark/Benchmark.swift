@@ -28,19 +28,22 @@ public struct BenchmarkResult: Codable, Sendable {
 }
 
 extension LanguageModel {
-    /// Bytes of parameters one decoded token reads: every weight once, the embedding table only one row.
+    /// Bytes of parameters one decoded token reads: every weight once, an embedding table one row unless another
+    /// operator (a tied output projection) reads it whole.
     public var weightBytesPerToken: Int {
-        var seen = Set<String>(), bytes = 0
         let vars = executor.graph.variablesByName
+        var wholeReads = Set<String>(), rowReads = Set<String>()
         for node in executor.graph.operators {
             for names in node.inputs.values {
-                for name in names where !seen.contains(name) {
-                    guard let v = vars[name], v.isParameter, let n = v.elementCount else { continue }
-                    seen.insert(name)
-                    let full = v.encoding.byteCount(elements: n) ?? 0
-                    bytes += node.type == "embedding" ? full / max(v.shape.first ?? 1, 1) : full
+                for name in names where vars[name]?.isParameter == true {
+                    if node.type == "embedding" { rowReads.insert(name) } else { wholeReads.insert(name) }
                 }
             }
+        }
+        var bytes = 0
+        for name in wholeReads.union(rowReads) {
+            guard let v = vars[name], let n = v.elementCount, let full = v.encoding.byteCount(elements: n) else { continue }
+            bytes += wholeReads.contains(name) ? full : full / max(v.shape.first ?? 1, 1)
         }
         return bytes
     }

@@ -46,6 +46,7 @@ struct Generate: ParsableCommand {
             }
         }
         print("")
+        fflush(nil)
         print(String(format: "prompt %d tokens, %.1f tok/s · generated %d tokens, %.1f tok/s · %@",
                      result.promptTokens, result.promptTokensPerSecond, result.tokens.count, result.generationTokensPerSecond,
                      result.finishReason.rawValue), to: &standardError)
