@@ -8,7 +8,7 @@ import PithTensor
 let quick = CommandLine.arguments.contains("--quick")
 let clock = ContinuousClock()
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+func seconds(_ d: Duration) -> Double { d.seconds }
 
 /// Median seconds of `body` over `repeats` runs after a warm-up.
 func median(repeats: Int, _ body: () -> Void) -> Double {

@@ -37,9 +37,3 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let data = try encoder.encode(value)
     print(String(decoding: data, as: UTF8.self))
 }
-
-/// Seconds elapsed since `start`.
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-}

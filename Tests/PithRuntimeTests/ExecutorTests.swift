@@ -80,3 +80,17 @@ func quantizedWeightsRunNatively(type: GGMLType) throws {
         "\(error)".contains("blk.1.ffn_up.weight")
     }
 }
+
+// A long prompt fed in batches asks for no logits from its early batches: zero selected rows must run cleanly.
+@Test func aBatchWithNoSelectedRowsStillFillsTheCache() throws {
+    let tiny = try TinyLlama(seed: 13)
+    let executor = try Executor(structure: tiny.structure, weights: tiny.weights, maxRows: 4)
+    let tokens: [Int32] = [5, 6, 7, 8, 9]
+    let state = executor.makeState(capacity: 8)
+    let early = try executor.run(inputs: ["token_ids": Array(tokens[0..<4]), "positions": [0, 1, 2, 3], "output_rows": []],
+                                 rows: 4, state: state)
+    #expect(early["logits"]?.rows == 0)
+    let last = try executor.run(inputs: ["token_ids": [tokens[4]], "positions": [4], "output_rows": [0]], rows: 1, state: state)
+    let reference = tiny.referenceLogits(tokens.map { Int($0) })
+    #expect(maxDifference(try #require(last["logits"]).values, [reference[4]]) < f32LogitBudget)
+}

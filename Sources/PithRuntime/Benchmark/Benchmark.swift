@@ -63,13 +63,13 @@ extension LanguageModel {
             state.reset()
             let t0 = ContinuousClock.now
             var logits = try nextTokenLogits(prompt, state: state)
-            bestPrompt = min(bestPrompt, Self.seconds(since: t0))
+            bestPrompt = min(bestPrompt, (ContinuousClock.now - t0).seconds)
             let t1 = ContinuousClock.now
             for _ in 0..<generatedTokens {
                 let next = Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0)
                 logits = try nextTokenLogits([next], state: state)
             }
-            bestDecode = min(bestDecode, Self.seconds(since: t1))
+            bestDecode = min(bestDecode, (ContinuousClock.now - t1).seconds)
         }
         let bytes = weightBytesPerToken
         let bound = bandwidth / Double(max(bytes, 1))
@@ -79,10 +79,5 @@ extension LanguageModel {
             promptTokensPerSecond: Double(promptTokens) / bestPrompt, generationTokensPerSecond: decodeRate,
             threads: ThreadPool.shared.threadCount, weightBytesPerToken: bytes,
             memoryBandwidthGBps: bandwidth / 1e9, bandwidthBoundTokensPerSecond: bound, fractionOfBound: decodeRate / bound)
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -22,8 +22,8 @@ struct GraphCompiler {
         self.weights = weights
     }
 
+    /// Expects a graph the caller has already validated (`Executor.init` validates the whole structure).
     mutating func compile() throws -> ExecutionPlan {
-        try GraphValidator().validate(graph)
         var plan = ExecutionPlan()
         let variables = graph.variablesByName
         for name in graph.inputs {

@@ -43,7 +43,7 @@ extension LanguageModel {
         let root = makeState(capacity: capacity)
         let t0 = ContinuousClock.now
         let promptLogits = try nextTokenLogits(prompt, state: root)
-        let promptSeconds = Self.seconds(since: t0)
+        let promptSeconds = (ContinuousClock.now - t0).seconds
         let t1 = ContinuousClock.now
         var beams = ExecutorBeams(lm: self, states: [root], spare: [], promptLogits: promptLogits)
         let search = BeamSearch(beams: options.beams, maxTokens: options.maxTokens, endTokens: tokenizer.endOfGenerationTokenIDs)
@@ -61,7 +61,7 @@ extension LanguageModel {
         if !stopped { text += stop.feed(tokenID: -1, text: decoder.finish()).emit + stop.finish() }
         onText(text)
         return GenerationResult(text: text, tokens: tokens, promptTokens: prompt.count, promptSeconds: promptSeconds,
-                                generationSeconds: Self.seconds(since: t1),
+                                generationSeconds: (ContinuousClock.now - t1).seconds,
                                 finishReason: stopped ? .stopString : (best.finished ? .endToken : .maxTokens))
     }
 }

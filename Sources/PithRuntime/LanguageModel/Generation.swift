@@ -48,7 +48,7 @@ extension LanguageModel {
         let state = makeState(capacity: capacity)
         let t0 = ContinuousClock.now
         var logits = try nextTokenLogits(prompt, state: state)
-        let promptSeconds = Self.seconds(since: t0)
+        let promptSeconds = (ContinuousClock.now - t0).seconds
 
         var sampler = Sampler(parameters: sampling)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
@@ -87,6 +87,6 @@ extension LanguageModel {
             logits = try nextTokenLogits([next], state: state)
         }
         return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, promptSeconds: promptSeconds,
-                                generationSeconds: Self.seconds(since: t1), finishReason: reason)
+                                generationSeconds: (ContinuousClock.now - t1).seconds, finishReason: reason)
     }
 }

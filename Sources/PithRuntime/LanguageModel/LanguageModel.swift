@@ -37,12 +37,11 @@ public final class LanguageModel: @unchecked Sendable {
     public func forward(_ tokens: [Int32], state: ExecutionState, logitRows: [Int]) throws -> [Float] {
         guard !tokens.isEmpty else { return [] }
         guard logitRows.allSatisfy({ $0 >= 0 && $0 < tokens.count }) else { throw ExecutionError("a logit row lies outside the input") }
-        var logits: [Float] = []
-        logits.reserveCapacity(logitRows.count * vocabularySize)
+        // Logits come back batch by batch, in ascending row order; `offsetOf` finds a row's place in `all`.
         let wanted = Set(logitRows)
-        var start = 0
-        var collected: [Int: Range<Int>] = [:]
         var all: [Float] = []
+        var offsetOf: [Int: Int] = [:]
+        var start = 0
         while start < tokens.count {
             let end = min(start + executor.maxRows, tokens.count)
             let rows = (start..<end).filter { wanted.contains($0) }
@@ -52,17 +51,19 @@ public final class LanguageModel: @unchecked Sendable {
                 "positions": (first..<(first + end - start)).map { Int32($0) },
                 "output_rows": rows.map { Int32($0 - start) },
             ], rows: end - start, state: state)
-            if let values = out["logits"]?.values, !rows.isEmpty {
-                for (i, row) in rows.enumerated() {
-                    collected[row] = (all.count + i * vocabularySize)..<(all.count + (i + 1) * vocabularySize)
-                }
+            if !rows.isEmpty, let values = out["logits"]?.values {
+                for (i, row) in rows.enumerated() { offsetOf[row] = all.count + i * vocabularySize }
                 all.append(contentsOf: values)
             }
             start = end
         }
+        // The usual request (ascending, distinct rows) is already in order.
+        if logitRows.count == offsetOf.count && zip(logitRows, logitRows.dropFirst()).allSatisfy({ $0 < $1 }) { return all }
+        var logits: [Float] = []
+        logits.reserveCapacity(logitRows.count * vocabularySize)
         for row in logitRows {
-            guard let range = collected[row] else { throw ExecutionError("no logits came back for row \(row)") }
-            logits.append(contentsOf: all[range])
+            guard let offset = offsetOf[row] else { throw ExecutionError("no logits came back for row \(row)") }
+            logits.append(contentsOf: all[offset..<(offset + vocabularySize)])
         }
         return logits
     }

@@ -61,7 +61,7 @@ extension LanguageModel {
         let elapsed = ContinuousClock.now - clock
         return PerplexityResult(
             perplexity: ppl, tokensScored: count, chunks: chunks,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            seconds: elapsed.seconds,
             meanNLL: mean, standardError: ppl * (variance / Double(max(count - 1, 1))).squareRoot())
     }
 

@@ -24,7 +24,7 @@ public enum MemoryBandwidth {
                 if s.isNaN { print(s) }  // keeps the sum alive
             }
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.seconds
             best = min(best, seconds)
             sink += buffer[0]
         }
