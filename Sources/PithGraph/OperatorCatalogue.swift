@@ -30,7 +30,9 @@ public struct OperatorCatalogue: Sendable {
           inputs: [P("input"), P("positions")],
           attributes: [A("heads", .int), A("head_dim", .int), A("rotary_dims", .int, default: .int(0)),
                        A("base", .float, default: .float(10000)), A("mode", .string, default: .string("interleaved"))]),
-        S("attention", .base, "Scaled dot-product attention with grouped KV heads and a KV cache.",
+        // mask: an integer graph input, one entry per row (batch·sequence), 1 = a real token, 0 = padding (keys never attended).
+        // cache: true keeps keys and values across calls (decoding); false attends within each call's sequences only.
+        S("attention", .base, "Scaled dot-product attention with grouped KV heads, an optional padding mask and a KV cache.",
           inputs: [P("query"), P("key"), P("value"), P("mask", optional: true)],
           attributes: [A("heads", .int), A("kv_heads", .int), A("head_dim", .int),
                        A("causal", .bool, default: .bool(true)), A("scale", .float, default: .float(0)),
@@ -39,6 +41,7 @@ public struct OperatorCatalogue: Sendable {
         S("silu", .base, "x·σ(x).", inputs: [P("input")]),
         S("gelu", .base, "x·Φ(x) (erf form).", inputs: [P("input")]),
         S("relu", .base, "max(x, 0).", inputs: [P("input")]),
+        S("tanh", .base, "Hyperbolic tangent.", inputs: [P("input")]),
         S("add", .base, "Elementwise sum.", inputs: [P("a"), P("b")]),
         S("mul", .base, "Elementwise product.", inputs: [P("a"), P("b")]),
         S("gather_rows", .base, "Selects rows (tokens) by index, e.g. the positions whose logits are wanted.",
@@ -47,6 +50,11 @@ public struct OperatorCatalogue: Sendable {
         S("transpose", .base, "Permutes axes.", inputs: [P("input")], attributes: [A("perm", .ints)]),
         S("concat", .base, "Joins inputs along an axis.", inputs: [P("inputs", variadic: true)],
           attributes: [A("axis", .int, default: .int(-1))]),
+        // Pith additions for encoders (sentence-transformers' Pooling and Normalize modules); not named in §6.2.
+        S("pooling", .base, "One row per sequence from its tokens: mean, cls (first token), max or mean_sqrt_len, padding excluded.",
+          inputs: [P("input"), P("mask", optional: true)], attributes: [A("mode", .string, default: .string("mean"))]),
+        S("l2_normalize", .base, "Scales each row to unit Euclidean length.", inputs: [P("input")],
+          attributes: [A("epsilon", .float, default: .float(1e-12))]),
     ]
 
     // MARK: - Module operators (the standard's composite blocks)

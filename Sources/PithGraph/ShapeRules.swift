@@ -44,6 +44,11 @@ enum ShapeRules {
             if let x = lastDim(shape("input")), x != heads * headDim { throw fail("input has \(x) features, expected \(heads * headDim)") }
             let mode = schema.attribute("mode", of: node)?.string ?? ""
             guard mode == "interleaved" || mode == "half_split" else { throw fail("mode must be interleaved or half_split, is '\(mode)'") }
+        case "pooling":
+            let mode = schema.attribute("mode", of: node)?.string ?? ""
+            guard ["mean", "cls", "max", "mean_sqrt_len"].contains(mode) else {
+                throw fail("mode must be mean, cls, max or mean_sqrt_len, is '\(mode)'")
+            }
         case "add", "mul":
             if let a = lastDim(shape("a")), let b = lastDim(shape("b")), a != b { throw fail("operands have \(a) and \(b) features") }
         default:

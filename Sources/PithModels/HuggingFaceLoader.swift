@@ -15,6 +15,8 @@ enum HuggingFaceLoader {
         switch probe.modelType {
         case "llama", "mistral":
             return try loadLlama(folder: folder, configData: configData, configURL: configURL)
+        case "bert":
+            return try loadBert(folder: folder, configData: configData, configURL: configURL)
         default:
             throw ModelError.unsupportedArchitecture(file: configURL.path, architecture: probe.modelType ?? "unknown")
         }

@@ -18,16 +18,21 @@ enum Step {
     case rmsNorm(input: Int, weight: UnsafePointer<Float>, epsilon: Float, width: Int, output: Int)
     case layerNorm(input: Int, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, epsilon: Float, width: Int, output: Int)
     case rope(input: Int, positions: Int, heads: Int, headDim: Int, rotaryDims: Int, base: Float, mode: Kernels.RopeMode, output: Int)
-    case attention(query: Int, key: Int, value: Int, cache: Int, heads: Int, kvHeads: Int, headDim: Int,
+    /// cache nil: attends within each sequence of the call (encoders); mask: integer input, 1 = real token, 0 = padding.
+    case attention(query: Int, key: Int, value: Int, cache: Int?, mask: Int?, heads: Int, kvHeads: Int, headDim: Int,
                    causal: Bool, scale: Float, output: Int)
     case unary(UnaryOp, input: Int, width: Int, output: Int)
     case binary(BinaryOp, a: Int, b: Int, width: Int, output: Int)
     case gatherRows(input: Int, indices: Int, width: Int, output: Int)
+    /// One row per sequence of the call; mask excludes padding.
+    case pooling(PoolingMode, input: Int, mask: Int?, width: Int, output: Int)
+    case l2Normalize(input: Int, epsilon: Float, width: Int, output: Int)
     /// Communication operators with one rank: the value passes through unchanged.
     case identity(input: Int, width: Int, output: Int)
 
-    enum UnaryOp { case silu, gelu, relu, softmax }
+    enum UnaryOp { case silu, gelu, relu, tanh, softmax }
     enum BinaryOp { case add, mul }
+    enum PoolingMode: String { case mean, cls, max, meanSqrtLen = "mean_sqrt_len" }
 }
 
 /// The compiled form of a graph: steps in order and the activation slots they share.

@@ -1,3 +1,4 @@
+import Foundation
 import PithGraph
 import PithModels
 import PithTensor
@@ -10,8 +11,8 @@ public final class Executor: @unchecked Sendable {
     let plan: ExecutionPlan
     /// Rows one call processes at most; longer inputs are split by the caller (`LanguageModel`).
     public let maxRows: Int
-    private let buffers: [UnsafeMutablePointer<Float>]
-    private var rowsInSlot: [Int]
+    let buffers: [UnsafeMutablePointer<Float>]
+    var rowsInSlot: [Int]
     private let keepAlive: [TensorData]
     private let weights: Weights
 
@@ -51,19 +52,28 @@ public final class Executor: @unchecked Sendable {
     }
 
     /// Runs the graph once on `rows` new tokens, appending them to `state`'s caches.
-    /// - Parameter inputs: every integer input by name (e.g. token_ids, positions, output_rows).
-    public func run(inputs: [String: [Int32]], rows: Int, state: ExecutionState) throws -> [String: Output] {
+    /// - Parameters:
+    ///   - inputs: every integer input by name (e.g. token_ids, positions, output_rows, attention_mask).
+    ///   - batch: how many equal-length sequences the rows hold, one after another (encoders; decoders use 1).
+    ///   - state: the KV caches; needed when the graph has cached attention, ignored otherwise.
+    public func run(inputs: [String: [Int32]], rows: Int, batch: Int = 1, state: ExecutionState? = nil) throws -> [String: Output] {
         guard rows > 0, rows <= maxRows else { throw ExecutionError("a call takes 1…\(maxRows) rows, got \(rows)") }
-        guard state.length + rows <= state.capacity else {
-            throw ExecutionError("context full: \(state.length) + \(rows) tokens exceed the cache of \(state.capacity)")
+        guard batch > 0, rows % batch == 0 else { throw ExecutionError("\(rows) rows do not split into \(batch) equal sequences") }
+        if !plan.cacheWidths.isEmpty {
+            guard let state else { throw ExecutionError("the graph keeps a KV cache: pass a state") }
+            guard batch == 1 else { throw ExecutionError("a graph with a KV cache runs one sequence per call") }
+            guard state.length + rows <= state.capacity else {
+                throw ExecutionError("context full: \(state.length) + \(rows) tokens exceed the cache of \(state.capacity)")
+            }
         }
         var ints: [[Int32]] = []
         for name in plan.integerInputs {
             guard let values = inputs[name] else { throw ExecutionError("missing graph input '\(name)'") }
             ints.append(values)
         }
-        for step in plan.steps { try execute(step, ints: ints, rows: rows, state: state) }
-        state.length += rows
+        let call = Call(ints: ints, rows: rows, batch: batch, state: state)
+        for step in plan.steps { try execute(step, call) }
+        if let state, !plan.cacheWidths.isEmpty { state.length += rows }
         var result: [String: Output] = [:]
         for (name, slot, w) in plan.outputs {
             let n = rowsInSlot[slot]
@@ -72,9 +82,19 @@ public final class Executor: @unchecked Sendable {
         return result
     }
 
+    /// What one `run` works on.
+    struct Call {
+        let ints: [[Int32]]
+        let rows: Int
+        let batch: Int
+        let state: ExecutionState?
+        var sequenceLength: Int { rows / batch }
+    }
+
     // MARK: - Steps
 
-    private func execute(_ step: Step, ints: [[Int32]], rows: Int, state: ExecutionState) throws {
+    private func execute(_ step: Step, _ call: Call) throws {
+        let ints = call.ints
         switch step {
         case .embedding(let ids, let table, let out):
             let tokens = ints[ids]
@@ -109,14 +129,32 @@ public final class Executor: @unchecked Sendable {
                              positions: positions, base: base, mode: mode)
             }
             rowsInSlot[out] = n
-        case .attention(let q, let k, let v, let cacheIndex, let heads, let kvHeads, let headDim, let causal, let scale, let out):
-            let n = rowsInSlot[q], cache = state.caches[cacheIndex], width = kvHeads * headDim
+        case .attention(let q, let k, let v, let cacheIndex, let mask, let heads, let kvHeads, let headDim, let causal, let scale, let out):
+            let n = rowsInSlot[q]
+            guard let cacheIndex, let state = call.state else {
+                try attendWithinSequences(q: q, k: k, v: v, mask: mask.map { ints[$0] }, call: call, heads: heads, kvHeads: kvHeads,
+                                          headDim: headDim, causal: causal, scale: scale, output: out)
+                return
+            }
+            let cache = state.caches[cacheIndex], width = kvHeads * headDim
             let start = state.length
             (cache.keys + start * width).update(from: buffers[k], count: n * width)
             (cache.values + start * width).update(from: buffers[v], count: n * width)
             Kernels.attention(q: buffers[q], k: cache.keys, v: cache.values, tokens: n, kvLength: start + n,
                               nHeads: heads, nKVHeads: kvHeads, headDim: headDim, causal: causal, scale: scale,
                               mask: nil, output: buffers[out])
+            rowsInSlot[out] = n
+        case .pooling(let mode, let input, let mask, let width, let out):
+            try pool(mode, input: input, mask: mask.map { ints[$0] }, call: call, width: width, output: out)
+        case .l2Normalize(let input, let epsilon, let width, let out):
+            let n = rowsInSlot[input]
+            for r in 0..<n {
+                let x = buffers[input] + r * width, y = buffers[out] + r * width
+                var sum: Float = 0
+                for i in 0..<width { sum += x[i] * x[i] }
+                let inverse = 1 / max(sum.squareRoot(), epsilon)
+                for i in 0..<width { y[i] = x[i] * inverse }
+            }
             rowsInSlot[out] = n
         case .unary(let op, let input, let width, let out):
             let n = rowsInSlot[input], count = n * width
@@ -125,6 +163,7 @@ public final class Executor: @unchecked Sendable {
             case .silu: Kernels.silu(buffers[out], count: count)
             case .gelu: Kernels.gelu(buffers[out], count: count)
             case .relu: for i in 0..<count where buffers[out][i] < 0 { buffers[out][i] = 0 }
+            case .tanh: for i in 0..<count { buffers[out][i] = Foundation.tanh(buffers[out][i]) }
             case .softmax: Kernels.softmax(buffers[out], rows: n, cols: width)
             }
             rowsInSlot[out] = n

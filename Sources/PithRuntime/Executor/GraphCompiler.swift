@@ -121,17 +121,30 @@ struct GraphCompiler {
             return .rope(input: try slot("input"), positions: try integerInput("positions"), heads: int("heads"), headDim: headDim,
                          rotaryDims: rotary == 0 ? headDim : rotary, base: float("base"), mode: mode, output: output)
         case "attention":
-            if node.input("mask") != nil { throw ExecutionError("operator '\(node.name)': attention masks are not supported yet") }
             let headDim = int("head_dim")
             var scale = float("scale")
             if scale == 0 { scale = 1 / Float(headDim).squareRoot() }
-            plan.cacheWidths.append(int("kv_heads") * headDim)
-            return .attention(query: try slot("query"), key: try slot("key"), value: try slot("value"),
-                              cache: plan.cacheWidths.count - 1, heads: int("heads"), kvHeads: int("kv_heads"), headDim: headDim,
+            let mask = try node.input("mask").map { _ in try integerInput("mask") }
+            var cache: Int?
+            if schema.attribute("cache", of: node)?.bool ?? true {
+                plan.cacheWidths.append(int("kv_heads") * headDim)
+                cache = plan.cacheWidths.count - 1
+            }
+            return .attention(query: try slot("query"), key: try slot("key"), value: try slot("value"), cache: cache, mask: mask,
+                              heads: int("heads"), kvHeads: int("kv_heads"), headDim: headDim,
                               causal: schema.attribute("causal", of: node)?.bool ?? true, scale: scale, output: output)
+        case "pooling":
+            guard let mode = Step.PoolingMode(rawValue: schema.attribute("mode", of: node)?.string ?? "") else {
+                throw ExecutionError("operator '\(node.name)': unknown pooling mode")
+            }
+            let mask = try node.input("mask").map { _ in try integerInput("mask") }
+            return .pooling(mode, input: try slot("input"), mask: mask, width: width("input"), output: output)
+        case "l2_normalize":
+            return .l2Normalize(input: try slot("input"), epsilon: float("epsilon"), width: width("input"), output: output)
         case "silu": return .unary(.silu, input: try slot("input"), width: width("input"), output: output)
         case "gelu": return .unary(.gelu, input: try slot("input"), width: width("input"), output: output)
         case "relu": return .unary(.relu, input: try slot("input"), width: width("input"), output: output)
+        case "tanh": return .unary(.tanh, input: try slot("input"), width: width("input"), output: output)
         case "softmax": return .unary(.softmax, input: try slot("input"), width: width("input"), output: output)
         case "add": return .binary(.add, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
         case "mul": return .binary(.mul, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
