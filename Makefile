@@ -5,6 +5,7 @@ export PITH_HOME
 RELEASE = $(SWIFT) build -c release
 PITH = .build/release/pith
 TEXT = $(PITH_HOME)/data/python-tutorial.txt
+SENTENCES = $(PITH_HOME)/data/sentences.txt
 
 .PHONY: demo test deps build models bench clean
 
@@ -29,8 +30,11 @@ test: deps models
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
 
-# Speed on the default model; set LLAMA_BENCH=/path/to/llama-bench to measure llama.cpp side by side.
+# Speed on the default models; set LLAMA_BENCH=/path/to/llama-bench to measure llama.cpp side by side, and
+# SBERT_PYTHON=/path/to/python (with torch and sentence-transformers) for sentence-transformers on the same sentences.
 bench: build models
+	$(PITH) bench minilm --file $(SENTENCES) --sentences 1000
+	@if [ -n "$$SBERT_PYTHON" ]; then "$$SBERT_PYTHON" scripts/reference/sbert_bench.py "$(PITH_HOME)/models/minilm" $(SENTENCES); fi
 	$(PITH) bench smollm2
 	@if [ -n "$$LLAMA_BENCH" ]; then "$$LLAMA_BENCH" -m "$(PITH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" -t 2 -p 128 -n 64 -r 3; fi
 

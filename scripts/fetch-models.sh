@@ -37,4 +37,14 @@ if [ ! -s "$text" ]; then
         echo "note: $src is missing (apt-get install python3.11-doc); perplexity text not prepared" >&2
     fi
 fi
+
+# Sentences for the embedding benchmark: the first 1,000 tutorial lines with four or more words, whitespace trimmed.
+sentences="$home/data/sentences.txt"
+src=/usr/share/doc/python3.11/html/_sources/tutorial
+if [ ! -s "$sentences" ] && [ -d "$src" ]; then
+    (cd "$src" && LC_ALL=C ls ./*.rst.txt | LC_ALL=C sort | xargs cat) \
+        | LC_ALL=C grep -E '[A-Za-z]+[^A-Za-z]+[A-Za-z]+[^A-Za-z]+[A-Za-z]+[^A-Za-z]+[A-Za-z]+' \
+        | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | awk 'n < 1000 { print; n++ }' > "$sentences.partial"
+    mv "$sentences.partial" "$sentences"
+fi
 echo "models in $models"

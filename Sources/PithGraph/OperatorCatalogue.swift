@@ -59,11 +59,13 @@ public struct OperatorCatalogue: Sendable {
 
     // MARK: - Module operators (the standard's composite blocks)
     static let moduleOperators: [OperatorSchema] = [
-        S("mha", .module, "Multi-head attention: projections, attention and output projection.",
-          inputs: [P("input"), P("wq"), P("wk"), P("wv"), P("wo"), P("mask", optional: true)],
-          attributes: [A("N_heads", .int), A("kv_heads", .int, default: .int(0))]),
-        S("ffn", .module, "Feed-forward block: up (and gate) projection, activation, down projection.",
-          inputs: [P("input"), P("w_up"), P("w_down"), P("w_gate", optional: true)],
+        S("mha", .module, "Multi-head attention: Q/K/V projections, attention and the output projection (ModuleExpansion lowers it).",
+          inputs: [P("input"), P("wq"), P("wk"), P("wv"), P("wo"), P("mask", optional: true),
+                   P("bq", optional: true), P("bk", optional: true), P("bv", optional: true), P("bo", optional: true)],
+          attributes: [A("N_heads", .int), A("kv_heads", .int, default: .int(0)), A("causal", .bool, default: .bool(true)),
+                       A("cache", .bool, default: .bool(true)), A("scale", .float, default: .float(0))]),
+        S("ffn", .module, "Feed-forward block: up (and gate) projection, activation, down projection (ModuleExpansion lowers it).",
+          inputs: [P("input"), P("w_up"), P("w_down"), P("w_gate", optional: true), P("b_up", optional: true), P("b_down", optional: true)],
           attributes: [A("activation", .string, default: .string("gelu"))]),
     ]
 

@@ -49,10 +49,58 @@ enum ShapeRules {
             guard ["mean", "cls", "max", "mean_sqrt_len"].contains(mode) else {
                 throw fail("mode must be mean, cls, max or mean_sqrt_len, is '\(mode)'")
             }
+        case "reshape":
+            let target = schema.attribute("shape", of: node)?.ints ?? []
+            guard target.allSatisfy({ $0 >= -1 }), target.filter({ $0 == -1 }).count <= 1 else {
+                throw fail("shape \(target) may hold one -1 and no other negative size")
+            }
+            if let x = shape("input"), let xn = staticCount(x), let tn = staticCount(target), xn != tn {
+                throw fail("cannot reshape \(x) into \(target)")
+            }
+        case "transpose":
+            let perm = schema.attribute("perm", of: node)?.ints ?? []
+            if let x = shape("input") {
+                guard perm.count == x.count, Set(perm) == Set(0..<x.count) else { throw fail("perm \(perm) is not a permutation of \(x.count) axes") }
+                if let y = node.output("output").flatMap({ declared[$0]?.shape }), y != perm.map({ x[$0] }) {
+                    throw fail("output shape \(y) is not the input \(x) permuted by \(perm)")
+                }
+            }
+        case "concat":
+            let shapes = (node.inputs["inputs"] ?? []).compactMap { declared[$0]?.shape }
+            guard let first = shapes.first else { break }
+            var axis = schema.attribute("axis", of: node)?.int ?? -1
+            if axis < 0 { axis += first.count }
+            guard axis >= 0, axis < first.count else { throw fail("axis out of range for rank \(first.count)") }
+            for s in shapes {
+                guard s.count == first.count, s.indices.allSatisfy({ $0 == axis || s[$0] == first[$0] }) else {
+                    throw fail("inputs \(first) and \(s) differ outside axis \(axis)")
+                }
+            }
+        case "reduce", "broadcast", "allreduce", "reduce_scatter", "allgather":
+            let ranks = schema.attribute("nranks", of: node)?.int ?? 0
+            guard ranks >= 1 else { throw fail("nranks must be at least 1, is \(ranks)") }
+            if let root = schema.attribute("root_id", of: node)?.int, root < 0 || root >= ranks {
+                throw fail("root_id \(root) is not a rank of \(ranks)")
+            }
+        case "send", "recv":
+            let peer = schema.attribute("peer", of: node)?.int ?? -1
+            guard peer >= 0 else { throw fail("peer must be a rank (≥ 0), is \(peer)") }
         case "add", "mul":
             if let a = lastDim(shape("a")), let b = lastDim(shape("b")), a != b { throw fail("operands have \(a) and \(b) features") }
         default:
             break
         }
+    }
+
+    /// Elements of a shape with no dynamic dimension, nil otherwise (or on overflow).
+    private static func staticCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = p
+        }
+        return n
     }
 }

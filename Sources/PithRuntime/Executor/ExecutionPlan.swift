@@ -27,10 +27,15 @@ enum Step {
     /// One row per sequence of the call; mask excludes padding.
     case pooling(PoolingMode, input: Int, mask: Int?, width: Int, output: Int)
     case l2Normalize(input: Int, epsilon: Float, width: Int, output: Int)
+    case softmax(input: Int, width: Int, axisLength: Int, output: Int)
+    /// Permutes the axes inside each row: innerShape are the dimensions after the token one.
+    case transpose(input: Int, innerShape: [Int], perm: [Int], output: Int)
+    /// Joins inputs along `axis` (0 = tokens); shapes are each input's dimensions after the token one.
+    case concat(inputs: [Int], shapes: [[Int]], axis: Int, output: Int)
     /// Communication operators with one rank: the value passes through unchanged.
     case identity(input: Int, width: Int, output: Int)
 
-    enum UnaryOp { case silu, gelu, relu, tanh, softmax }
+    enum UnaryOp { case silu, gelu, relu, tanh }
     enum BinaryOp { case add, mul }
     enum PoolingMode: String { case mean, cls, max, meanSqrtLen = "mean_sqrt_len" }
 }
@@ -48,6 +53,13 @@ struct ExecutionPlan {
     var integerInputs: [String] = []
     /// Width of each attention operator's cache rows.
     var cacheWidths: [Int] = []
+    /// Values sent and not yet received (send/recv with one rank), in send order.
+    var mailboxes: [Mailbox] = []
+    struct Mailbox {
+        let peer: Int
+        let slot: Int
+        var received = false
+    }
     /// Graph outputs: name and slot.
     var outputs: [(name: String, slot: Int, width: Int)] = []
 }

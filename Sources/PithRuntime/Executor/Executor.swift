@@ -18,8 +18,10 @@ public final class Executor: @unchecked Sendable {
 
     /// Compiles the model's main graph; throws naming the node or parameter that cannot run.
     public init(structure: ModelStructure, weights: Weights, maxRows: Int = 512) throws {
-        guard let main = structure.mainGraph else { throw ExecutionError("the model has no main graph") }
+        guard let declared = structure.mainGraph else { throw ExecutionError("the model has no main graph") }
         try GraphValidator().validate(structure)
+        // Module operators (mha, ffn) run as the base operators they stand for.
+        let main = try ModuleExpansion().apply(to: declared)
         var compiler = GraphCompiler(graph: main, weights: weights)
         plan = try compiler.compile()
         keepAlive = compiler.converted
@@ -164,7 +166,6 @@ public final class Executor: @unchecked Sendable {
             case .gelu: Kernels.gelu(buffers[out], count: count)
             case .relu: for i in 0..<count where buffers[out][i] < 0 { buffers[out][i] = 0 }
             case .tanh: for i in 0..<count { buffers[out][i] = Foundation.tanh(buffers[out][i]) }
-            case .softmax: Kernels.softmax(buffers[out], rows: n, cols: width)
             }
             rowsInSlot[out] = n
         case .binary(let op, let a, let b, let width, let out):
@@ -183,6 +184,15 @@ public final class Executor: @unchecked Sendable {
                 (buffers[out] + r * width).update(from: buffers[input] + Int(index) * width, count: width)
             }
             rowsInSlot[out] = picked.count
+        case .softmax(let input, let width, let axisLength, let out):
+            let n = rowsInSlot[input], count = n * width
+            if out != input { buffers[out].update(from: buffers[input], count: count) }
+            Kernels.softmax(buffers[out], rows: count / max(axisLength, 1), cols: axisLength)
+            rowsInSlot[out] = n
+        case .transpose(let input, let inner, let perm, let out):
+            transpose(input: input, innerShape: inner, perm: perm, output: out)
+        case .concat(let inputs, let shapes, let axis, let out):
+            try concat(inputs: inputs, shapes: shapes, axis: axis, output: out)
         case .identity(let input, let width, let out):
             let n = rowsInSlot[input]
             buffers[out].update(from: buffers[input], count: n * width)

@@ -62,13 +62,27 @@ struct GraphCompiler {
 
         for (index, node) in graph.operators.enumerated() {
             guard let schema = catalogue[node.type] else { throw ExecutionError("operator '\(node.name)': unknown type '\(node.type)'") }
+            if node.type == "send" {
+                // Single process (nranks = 1): the value waits in a slot of its own until the matching recv.
+                guard let name = node.input("input"), let input = plan.slotOf[name], let v = variables[name] else {
+                    throw ExecutionError("operator '\(node.name)': input is not an activation produced earlier")
+                }
+                let mailbox = allocate("mailbox:\(node.name)", width: v.elementsPerRow)
+                plan.steps.append(.identity(input: input, width: v.elementsPerRow, output: mailbox))
+                plan.mailboxes.append(.init(peer: schema.attribute("peer", of: node)?.int ?? 0, slot: mailbox))
+                if lastUse[name] == index, !freeSlots.contains(input) { freeSlots.append(input) }
+                continue
+            }
             guard let outName = node.outputs["output"]?.first, let outVar = variables[outName] else {
                 throw ExecutionError("operator '\(node.name)': the executor needs exactly one output")
             }
-            let width = outVar.rowLength
+            let width = outVar.elementsPerRow
             plan.widthOf[outName] = width
             let output = allocate(outName, width: width)
             plan.steps.append(try step(for: node, schema: schema, output: output, plan: &plan, variables: variables))
+            if node.type == "recv", let mailbox = plan.mailboxes.last(where: \.received)?.slot, !freeSlots.contains(mailbox) {
+                freeSlots.append(mailbox)
+            }
             for vars in node.inputs.values {
                 for v in vars where lastUse[v] == index {
                     if let slot = plan.slotOf[v], !freeSlots.contains(slot), slot != output { freeSlots.append(slot) }
@@ -77,7 +91,7 @@ struct GraphCompiler {
         }
         for name in graph.outputs {
             guard let slot = plan.slotOf[name] else { throw ExecutionError("graph output '\(name)' is not an activation") }
-            plan.outputs.append((name, slot, variables[name]?.rowLength ?? 0))
+            plan.outputs.append((name, slot, variables[name]?.elementsPerRow ?? 0))
         }
         return plan
     }
@@ -98,7 +112,8 @@ struct GraphCompiler {
             }
             return i
         }
-        func width(_ port: String) -> Int { node.input(port).flatMap { variables[$0]?.rowLength } ?? 0 }
+        func width(_ port: String) -> Int { node.input(port).flatMap { variables[$0]?.elementsPerRow } ?? 0 }
+        func lastDim(_ port: String) -> Int { node.input(port).flatMap { variables[$0]?.rowLength } ?? 0 }
         func int(_ name: String) -> Int { schema.attribute(name, of: node)?.int ?? 0 }
         func float(_ name: String) -> Float { Float(schema.attribute(name, of: node)?.double ?? 0) }
 
@@ -110,10 +125,15 @@ struct GraphCompiler {
             return .linear(input: try slot("input"), weight: try bind(node, "weight", variables, embedding: false), bias: bias, output: output)
         case "rms_norm":
             guard let w = node.input("weight") else { throw ExecutionError("operator '\(node.name)': missing weight") }
+            guard lastDim("input") == width("input") else { throw ExecutionError("operator '\(node.name)': the CPU executor normalises 2-D (tokens, features) inputs") }
             return .rmsNorm(input: try slot("input"), weight: try floats(w, node: node, variables), epsilon: float("epsilon"), width: width("input"), output: output)
         case "layer_norm":
             let w = try node.input("weight").map { try floats($0, node: node, variables) }
             let b = try node.input("bias").map { try floats($0, node: node, variables) }
+            let axis = int("begin_norm_axis"), rank = node.input("input").flatMap { variables[$0]?.shape.count } ?? 2
+            guard axis == -1 || axis == rank - 1, lastDim("input") == width("input") else {
+                throw ExecutionError("operator '\(node.name)': the CPU executor normalises the last axis of (tokens, features) inputs (begin_norm_axis -1)")
+            }
             return .layerNorm(input: try slot("input"), weight: w, bias: b, epsilon: float("epsilon"), width: width("input"), output: output)
         case "rope":
             let mode: Kernels.RopeMode = schema.attribute("mode", of: node)?.string == "half_split" ? .halfSplit : .interleaved
@@ -145,7 +165,7 @@ struct GraphCompiler {
         case "gelu": return .unary(.gelu, input: try slot("input"), width: width("input"), output: output)
         case "relu": return .unary(.relu, input: try slot("input"), width: width("input"), output: output)
         case "tanh": return .unary(.tanh, input: try slot("input"), width: width("input"), output: output)
-        case "softmax": return .unary(.softmax, input: try slot("input"), width: width("input"), output: output)
+        case "softmax": return .softmax(input: try slot("input"), width: width("input"), axisLength: lastDim("input"), output: output)
         case "add": return .binary(.add, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
         case "mul": return .binary(.mul, a: try slot("a"), b: try slot("b"), width: width("a"), output: output)
         case "gather_rows": return .gatherRows(input: try slot("input"), indices: try integerInput("indices"), width: width("input"), output: output)
@@ -153,6 +173,44 @@ struct GraphCompiler {
             // GB/T 42382.2 §6.2 communication operators; with nranks = 1 each is the identity.
             guard int("nranks") == 1 else { throw ExecutionError("operator '\(node.name)': nranks > 1 needs a distributed engine") }
             return .identity(input: try slot("input"), width: width("input"), output: output)
+        case "reshape":
+            let inShape = node.input("input").flatMap { variables[$0]?.shape } ?? []
+            guard let outVar = node.output("output").flatMap({ variables[$0] }), inShape.first == outVar.shape.first,
+                  width("input") == outVar.elementsPerRow else {
+                throw ExecutionError("operator '\(node.name)': the CPU executor reshapes within a token (the leading dimension stays)")
+            }
+            return .identity(input: try slot("input"), width: width("input"), output: output)
+        case "transpose":
+            guard let inVar = node.input("input").flatMap({ variables[$0] }) else { throw ExecutionError("operator '\(node.name)': no input") }
+            let perm = schema.attribute("perm", of: node)?.ints ?? []
+            guard perm.count == inVar.shape.count, perm.first == 0, Set(perm) == Set(0..<perm.count) else {
+                throw ExecutionError("operator '\(node.name)': perm \(perm) must permute the axes after the leading (token) one")
+            }
+            return .transpose(input: try slot("input"), innerShape: Array(inVar.shape.dropFirst()), perm: perm.dropFirst().map { $0 - 1 }, output: output)
+        case "concat":
+            let names = node.inputs["inputs"] ?? []
+            var parts: [(slot: Int, shape: [Int])] = []
+            for name in names {
+                guard let s = plan.slotOf[name], let v = variables[name] else {
+                    throw ExecutionError("operator '\(node.name)': input '\(name)' is not an activation produced earlier")
+                }
+                parts.append((s, v.shape))
+            }
+            let rank = parts.first?.shape.count ?? 0
+            var axis = int("axis")
+            if axis < 0 { axis += rank }
+            guard rank > 0, axis >= 0, axis < rank, parts.allSatisfy({ $0.shape.count == rank }) else {
+                throw ExecutionError("operator '\(node.name)': axis \(int("axis")) does not fit inputs of rank \(rank)")
+            }
+            return .concat(inputs: parts.map(\.slot), shapes: parts.map { Array($0.shape.dropFirst()) }, axis: axis, output: output)
+        case "recv":
+            // Single process (nranks = 1): a recv takes what the matching earlier send to the same peer left.
+            let peer = int("peer")
+            guard let index = plan.mailboxes.firstIndex(where: { $0.peer == peer && !$0.received }) else {
+                throw ExecutionError("operator '\(node.name)': nothing was sent to peer \(peer) before this recv")
+            }
+            plan.mailboxes[index].received = true
+            return .identity(input: plan.mailboxes[index].slot, width: plan.widthOf[node.output("output") ?? ""] ?? 0, output: output)
         default:
             throw ExecutionError("operator '\(node.name)': the CPU executor cannot run '\(node.type)' yet")
         }
@@ -205,4 +263,9 @@ struct GraphCompiler {
         converted.append(dense)
         return dense
     }
+}
+
+extension VariableNode {
+    /// Elements per row of an activation: the product of every dimension after the leading (token) one.
+    var elementsPerRow: Int { shape.dropFirst().reduce(1) { $0 &* max($1, 0) } }
 }
