@@ -82,6 +82,8 @@ void pith_softmax(float *x, int64_t rows, int64_t cols);
 void pith_silu(float *x, int64_t n);
 /// GELU, erf form: x · Φ(x).
 void pith_gelu(float *x, int64_t n);
+// GELU split over the pool's threads when large.
+void pith_gelu_pool(pith_pool *pool, float *x, int64_t n);
 /// out = silu(gate) · up.
 void pith_swiglu(const float *gate, const float *up, int64_t n, float *out);
 void pith_add(const float *a, const float *b, int64_t n, float *out);

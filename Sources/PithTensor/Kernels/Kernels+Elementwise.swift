@@ -17,7 +17,7 @@ extension Kernels {
     public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) { pith_silu(x, Int64(count)) }
 
     /// GELU in place, erf form: x · Φ(x).
-    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) { pith_gelu(x, Int64(count)) }
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) { pith_gelu_pool(ThreadPool.shared.handle, x, Int64(count)) }
 
     /// SwiGLU: output = silu(gate) · up (all count). output may alias gate or up.
     public static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
