@@ -17,13 +17,34 @@ struct SpecialTokenSplitter: Sendable {
         var stripsRight: Bool
     }
 
+    /// What lstrip/rstrip remove next to a token.
+    enum StripSpace: Sendable {
+        /// C `isspace` bytes, as llama.cpp strips.
+        case ascii
+        /// Rust `char::is_whitespace` scalars, as HF `tokenizers` strips.
+        case unicode
+    }
+
     /// Longest first, then lowest id, so the order is deterministic (llama.cpp sorts by length only).
     private let entries: [Entry]
     /// Entry indices by first byte, in `entries` order, for the left-to-right scan.
     private let entriesByFirstByte: [[Int]]
     private let matching: SpecialTokenMatching
+    private let stripSpace: StripSpace
 
     var isEmpty: Bool { entries.isEmpty }
+
+    /// Finds `entries` (empty contents are ignored) in the given order of matching.
+    init(entries: [Entry], matching: SpecialTokenMatching, stripSpace: StripSpace) {
+        var entries = entries.filter { !$0.bytes.isEmpty }
+        entries.sort { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
+        var buckets = [[Int]](repeating: [], count: 256)
+        for (index, entry) in entries.enumerated() { buckets[Int(entry.bytes[0])].append(index) }
+        self.entries = entries
+        self.entriesByFirstByte = buckets
+        self.matching = matching
+        self.stripSpace = stripSpace
+    }
 
     init(vocabulary: BPEVocabulary) {
         var entries: [Entry] = []
@@ -36,12 +57,7 @@ struct SpecialTokenSplitter: Sendable {
                                  stripsLeft: vocabulary.leftStrippingTokenIDs.contains(id),
                                  stripsRight: vocabulary.rightStrippingTokenIDs.contains(id)))
         }
-        entries.sort { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
-        var buckets = [[Int]](repeating: [], count: 256)
-        for (index, entry) in entries.enumerated() { buckets[Int(entry.bytes[0])].append(index) }
-        self.entries = entries
-        self.entriesByFirstByte = buckets
-        self.matching = vocabulary.specialTokenMatching
+        self.init(entries: entries, matching: vocabulary.specialTokenMatching, stripSpace: .ascii)
     }
 
     /// Splits `bytes` into text and token fragments.
@@ -67,11 +83,11 @@ struct SpecialTokenSplitter: Sendable {
                 while let match = Self.find(entry.bytes, in: bytes, from: start, to: range.upperBound) {
                     changed = true
                     var left = start..<match
-                    if entry.stripsLeft { left = Self.trimTrailingSpace(bytes, left) }
+                    if entry.stripsLeft { left = trimTrailingSpace(bytes, left) }
                     if !left.isEmpty { updated.append(.text(left)) }
                     updated.append(.token(entry.id))
                     start = match + entry.bytes.count
-                    if entry.stripsRight { start = Self.trimLeadingSpace(bytes, start..<range.upperBound).lowerBound }
+                    if entry.stripsRight { start = trimLeadingSpace(bytes, start..<range.upperBound).lowerBound }
                 }
                 if start < range.upperBound { updated.append(.text(start..<range.upperBound)) }
             }
@@ -91,11 +107,11 @@ struct SpecialTokenSplitter: Sendable {
                 let entry = entries[index]
                 guard parseSpecial || !entry.needsParseSpecial, Self.matches(entry.bytes, in: bytes, at: pos) else { continue }
                 var left = textStart..<pos
-                if entry.stripsLeft { left = Self.trimTrailingSpace(bytes, left) }
+                if entry.stripsLeft { left = trimTrailingSpace(bytes, left) }
                 if !left.isEmpty { fragments.append(.text(left)) }
                 fragments.append(.token(entry.id))
                 pos += entry.bytes.count
-                if entry.stripsRight { pos = Self.trimLeadingSpace(bytes, pos..<bytes.count).lowerBound }
+                if entry.stripsRight { pos = trimLeadingSpace(bytes, pos..<bytes.count).lowerBound }
                 textStart = pos
                 continue scan
             }
@@ -128,15 +144,32 @@ struct SpecialTokenSplitter: Sendable {
     @inline(__always)
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 
-    private static func trimTrailingSpace(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+    private func trimTrailingSpace(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
         var end = range.upperBound
-        while end > range.lowerBound && isSpace(bytes[end - 1]) { end -= 1 }
+        switch stripSpace {
+        case .ascii:
+            while end > range.lowerBound && Self.isSpace(bytes[end - 1]) { end -= 1 }
+        case .unicode:
+            // Ranges start and end on scalar boundaries, so the text decodes exactly.
+            for scalar in String(decoding: bytes[range], as: UTF8.self).unicodeScalars.reversed() {
+                guard scalar.properties.isWhitespace else { break }
+                end -= UTF8.width(scalar)
+            }
+        }
         return range.lowerBound..<end
     }
 
-    private static func trimLeadingSpace(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+    private func trimLeadingSpace(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
         var start = range.lowerBound
-        while start < range.upperBound && isSpace(bytes[start]) { start += 1 }
+        switch stripSpace {
+        case .ascii:
+            while start < range.upperBound && Self.isSpace(bytes[start]) { start += 1 }
+        case .unicode:
+            for scalar in String(decoding: bytes[range], as: UTF8.self).unicodeScalars {
+                guard scalar.properties.isWhitespace else { break }
+                start += UTF8.width(scalar)
+            }
+        }
         return start..<range.upperBound
     }
 }

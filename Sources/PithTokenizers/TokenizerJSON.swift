@@ -87,8 +87,9 @@ extension BPEVocabulary {
     }
 }
 
-/// JSON helpers that turn every shape mismatch into a one-line `TokenizerError`.
-private struct JSONReader {
+/// JSON helpers that turn every shape mismatch into a one-line `TokenizerError`; the WordPiece reader
+/// (WordPieceTokenizer+TokenizerJSON.swift) extends them.
+struct JSONReader {
     let file: String
 
     func parse(_ data: Data) throws -> Any {

@@ -69,3 +69,46 @@ func syntheticVocabulary(merges: [(String, String)], specials: [(String, TokenTy
                          eosTokenID: specials.isEmpty ? nil : Int32(tokens.count - specials.count),
                          preTokenizer: preTokenizer)
 }
+
+/// The WordPiece model the BERT parity tests run against: all-MiniLM-L6-v2's tokenizer.json.
+enum MiniLM {
+    static let relativePath = "minilm/tokenizer.json"
+    static var url: URL { PithHome.model(relativePath) }
+    static var isPresent: Bool {
+        let present = FileManager.default.fileExists(atPath: url.path)
+        if !present {
+            print("NOTE: \(url.path) is missing, so the WordPiece parity tests are skipped; fetch it with `make models`.")
+        }
+        return present
+    }
+}
+
+/// Hugging Face `tokenizers`' output for MiniLM, written by scripts/reference/wordpiece_ids.py.
+struct WordPieceReference: Decodable {
+    struct Pair: Decodable {
+        var name: String
+        var first: String
+        var second: String
+        var ids: [Int32]
+        var type_ids: [Int32]
+    }
+    struct Batch: Decodable {
+        var texts: [String]
+        var ids: [[Int32]]
+        var type_ids: [[Int32]]
+        var attention_mask: [[Int32]]
+    }
+    var reference: String
+    var max_length: Int
+    var strings: [ReferenceData.Entry]
+    var ids: [String: [Int32]]
+    var ids_no_truncation: [String: [Int32]]
+    var ids_no_special: [String: [Int32]]
+    var ids_no_parse_special: [String: [Int32]]
+    var decoded: [String: String]
+    var decoded_skip_special: [String: String]
+    var pairs: [Pair]
+    var batch: Batch
+
+    static func load() throws -> WordPieceReference { try ReferenceData.load("minilm-hf-ids", as: WordPieceReference.self) }
+}
