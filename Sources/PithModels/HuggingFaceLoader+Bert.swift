@@ -34,8 +34,8 @@ extension HuggingFaceLoader {
             weights[v.name] = found.data
         }
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
-        let tokenizer: (any Tokenizer)? = nil  // WordPiece lands with the tokenizer work.
-        _ = tokenizerURL
+        let tokenizer: (any Tokenizer)? = FileManager.default.fileExists(atPath: tokenizerURL.path)
+            ? try loadTokenizer(tokenizerJSON: tokenizerURL) : nil
         // Sequences are cut at sentence-transformers' max_seq_length when given, else at the position table's size.
         let maxLength = min(sentence.maxSequenceLength ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings)
         let structure = ModelStructure(name: folder.lastPathComponent, architecture: "bert", family: .encoderOnly,

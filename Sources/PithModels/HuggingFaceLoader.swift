@@ -63,7 +63,7 @@ enum HuggingFaceLoader {
         }
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
         let tokenizer: (any Tokenizer)? = FileManager.default.fileExists(atPath: tokenizerURL.path)
-            ? try BPETokenizer(tokenizerJSON: tokenizerURL) : nil
+            ? try loadTokenizer(tokenizerJSON: tokenizerURL) : nil
         let structure = ModelStructure(name: folder.lastPathComponent, architecture: "llama", family: .decoderOnly,
                                        origin: folder.lastPathComponent, graphs: [graph],
                                        metadata: ["hidden_size": String(config.hiddenSize), "num_hidden_layers": String(config.numHiddenLayers)])

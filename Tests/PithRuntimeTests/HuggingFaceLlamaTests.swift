@@ -38,7 +38,7 @@ import PithModels
 }
 
 /// Hands the writer borrowed f32 buffers for each (name, shape, values).
-private func withTensors(_ arrays: [(String, [Int], [Float])], _ body: ([SafetensorsWriter.Tensor]) throws -> Void) throws {
+func withTensors(_ arrays: [(String, [Int], [Float])], _ body: ([SafetensorsWriter.Tensor]) throws -> Void) throws {
     let buffers = arrays.map { a in a.2.withUnsafeBytes { TensorDataBox(bytes: Array($0)) } }
     try withExtendedLifetime(buffers) {
         let tensors: [SafetensorsWriter.Tensor] = zip(arrays, buffers).map { a, b in

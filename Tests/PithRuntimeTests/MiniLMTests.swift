@@ -46,6 +46,30 @@ struct MiniLMTests {
         }
     }
 
+    @Test func textsTokenizeAndEmbedAsSentenceTransformersDoes() throws {
+        let reference = try Self.reference()
+        let model = try Model.load("minilm")
+        for maxLength in Set(reference.sentences.map(\.maxLength)).sorted() {
+            var m = model
+            m.contextLength = maxLength
+            let embedder = try EmbeddingModel(model: m)
+            let cases = reference.sentences.filter { $0.maxLength == maxLength }
+            for c in cases { #expect(try embedder.tokenize(c.text) == c.ids, "\(c.text.prefix(40)) at \(maxLength)") }
+            let vectors = try embedder.embed(cases.map(\.text))
+            for (c, v) in zip(cases, vectors) {
+                #expect(EmbeddingModel.cosine(c.embedding, v) >= Self.minimumCosine, "\(c.text.prefix(40))")
+            }
+        }
+    }
+
+    @Test func defaultLengthIsSentenceTransformersMaxSeqLength() throws {
+        let embedder = try EmbeddingModel(model: try Model.load("minilm"))
+        #expect(embedder.maxLength == 256)
+        #expect(embedder.dimension == 384)
+        let long = String(repeating: "word ", count: 600)
+        #expect(try embedder.tokenize(long).count == 256)
+    }
+
     @Test func batchingDoesNotChangeEmbeddings() throws {
         let reference = try Self.reference()
         let model = try Model.load("minilm")

@@ -23,8 +23,14 @@ public final class EmbeddingModel: @unchecked Sendable {
             throw ExecutionError("\(model.source.path): a \(model.structure.family.rawValue) model has no sentence embedding")
         }
         self.model = model
-        tokenizer = model.tokenizer
         maxLength = max(model.contextLength, 2)
+        // The model's length limit replaces tokenizer.json's own truncation (sentence-transformers does the same).
+        if var wordPiece = model.tokenizer as? WordPieceTokenizer {
+            wordPiece.maxLength = maxLength
+            tokenizer = wordPiece
+        } else {
+            tokenizer = model.tokenizer
+        }
         self.batchSize = max(batchSize, 1)
         executor = try Executor(model: model, maxRows: max(maxBatchTokens, maxLength))
         for name in Self.inputs where !executor.inputNames.contains(name) {

@@ -38,7 +38,7 @@ struct Bench: ParsableCommand {
         if json { return try printJSON(r) }
         print("sentences   \(r.sentences) (\(r.tokens) tokens, \(r.paddedTokens) with padding) in \(String(format: "%.3f", r.seconds)) s")
         print("throughput  \(String(format: "%.1f", r.sentencesPerSecond)) sentences/s, \(String(format: "%.0f", r.tokensPerSecond)) tokens/s")
-        print("compute     \(String(format: "%.1f", r.achievedGFLOPs)) GFLOP/s in linear layers; sgemm on this machine \(String(format: "%.1f", r.sgemmGFLOPs)) GFLOP/s (\(String(format: "%.0f%%", r.achievedGFLOPs / r.sgemmGFLOPs * 100)))")
+        print("compute     \(String(format: "%.1f", r.achievedGFLOPs)) GFLOP/s in linear layers; the GEMM kernel alone \(String(format: "%.1f", r.sgemmGFLOPs)) GFLOP/s (\(String(format: "%.0f%%", r.achievedGFLOPs / r.sgemmGFLOPs * 100)))")
         print("threads     \(r.threads)")
     }
 }

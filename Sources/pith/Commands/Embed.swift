@@ -33,7 +33,7 @@ struct Embed: ParsableCommand {
                 print("[\(head), …] (\(vector.count))  \(sentence.prefix(60))")
             }
         }
-        print("\rembedded \(sentences.count) sentence(s) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(sentences.count) / seconds)) sentences/s",
+        print("\(sentences.count > 1000 ? "\r" : "")embedded \(sentences.count) sentence(s) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(sentences.count) / seconds)) sentences/s",
               to: &standardError)
     }
 }
