@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Layer 1: tensor core
@@ -28,9 +29,16 @@ let package = Package(
         // MARK: - Layer 5–6: models and runtime
         .target(name: "PithModels", dependencies: ["PithGraph", "PithFormats", "PithTokenizers"]),
         .target(name: "PithRuntime", dependencies: ["PithModels", "PithGraph", "PithTensor", "PithTokenizers"]),
+        // MARK: - Layer 7: packages (§8)
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .target(name: "PithPackaging", dependencies: [
+            "PithGraph", "PithFormats", "PithTensor", "PithModels", "CZstd",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         // MARK: - The command-line tool
         .executableTarget(name: "pith", dependencies: [
-            "PithRuntime", "PithModels",
+            "PithRuntime", "PithModels", "PithPackaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -43,6 +51,7 @@ let package = Package(
         .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
         .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
+        .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,2 @@
+// Debian's libzstd-dev: lossless compression of package sections.
+#include <zstd.h>
