@@ -1,5 +1,8 @@
 /// Shape checks for the operators whose shapes are fixed by their parameters (so a mismatched weight is caught before running).
 enum ShapeRules {
+    /// Head counts and head sizes are at most 2^24 each, so products like heads·head_dim never overflow.
+    static let maxHeadAttribute = 1 << 24
+
     static func check(_ node: OperatorNode, schema: OperatorSchema, declared: [String: VariableNode]) throws {
         func shape(_ port: String) -> [Int]? { node.input(port).flatMap { declared[$0]?.shape } }
         func fail(_ why: String) -> GraphValidator.Failure {
@@ -28,6 +31,9 @@ enum ShapeRules {
             let heads = schema.attribute("heads", of: node)?.int ?? 0
             let kvHeads = schema.attribute("kv_heads", of: node)?.int ?? 0
             let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
+            guard [heads, kvHeads, headDim].allSatisfy({ $0 <= maxHeadAttribute }) else {
+                throw fail("heads, kv_heads and head_dim must each be at most \(maxHeadAttribute)")
+            }
             guard heads > 0, kvHeads > 0, headDim > 0, heads % kvHeads == 0 else {
                 throw fail("heads (\(heads)) must be a positive multiple of kv_heads (\(kvHeads)), head_dim > 0")
             }
@@ -38,6 +44,9 @@ enum ShapeRules {
             let heads = schema.attribute("heads", of: node)?.int ?? 0
             let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
             let rotary = schema.attribute("rotary_dims", of: node)?.int ?? 0
+            guard heads <= maxHeadAttribute, headDim <= maxHeadAttribute else {
+                throw fail("heads and head_dim must each be at most \(maxHeadAttribute)")
+            }
             guard heads > 0, headDim > 0, headDim % 2 == 0, rotary >= 0, rotary <= headDim, rotary % 2 == 0 else {
                 throw fail("needs heads > 0, an even head_dim and 0 ≤ rotary_dims ≤ head_dim (even)")
             }
