@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "PithRuntime", dependencies: ["PithModels", "PithGraph", "PithTensor", "PithTokenizers"]),
         // MARK: - The command-line tool
         .executableTarget(name: "pith", dependencies: [
-            "PithRuntime", "PithModels",
+            "PithRuntime", "PithModels", "PithGraph", "PithFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
