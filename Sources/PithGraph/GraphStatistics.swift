@@ -9,6 +9,9 @@
 ///
 /// Excluded, each O(d) per token or O(heads) per context token: norms, activations, residual adds, RoPE, the softmax
 /// and scaling of attention scores, and the embedding lookup (a copy, no arithmetic).
+///
+/// A prefill counts every token through every operator, the output projection included (as when every row's logits
+/// are wanted, e.g. for perplexity); generation that gathers only the last row skips N − 1 of those projections.
 public struct GraphStatistics: Codable, Sendable, Equatable {
     /// The whole graph (layer "total"); a parameter shared by two operators (a tied table) counts once.
     public var total: LayerStatistics

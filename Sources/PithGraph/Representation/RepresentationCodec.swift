@@ -77,10 +77,10 @@ public struct RepresentationCodec: Sendable {
         return structure
     }
 
-    /// Reads a structure from a file, refusing one over the size limit before reading it.
+    /// Reads a structure from a file, refusing one over the size limit before reading it; errors name the path as given.
     public func `import`(contentsOf url: URL) throws -> ModelStructure {
-        let path = url.path
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        let path = url.relativePath
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
         guard let size else { throw RepresentationError(file: path, kind: .io, reason: "no such file") }
         guard size <= limits.maxBytes else {
             throw RepresentationError(file: path, kind: .tooLarge,

@@ -49,8 +49,10 @@ struct Inspect: ParsableCommand {
         printLayers(report)
         print("")
         print("prefill      \(context) tokens: \(Format.count(report.total.prefillFLOPs)) FLOPs, \(Format.count(report.total.prefillFLOPsPerToken)) per token")
-        print("decode       one token at position \(context): \(Format.count(report.total.decodeFLOPs)) FLOPs")
-        print("KV cache     \(Format.bytes(report.total.kvCacheBytes)) at \(context) tokens (f32)")
+        if total.kvCacheElementsPerToken > 0 {
+            print("decode       one token at position \(context): \(Format.count(report.total.decodeFLOPs)) FLOPs")
+            print("KV cache     \(Format.bytes(report.total.kvCacheBytes)) at \(context) tokens (f32)")
+        }
         print("             FLOPs count matrix multiplies and attention (QKᵀ, AV); norms and activations (O(d) per token) are left out")
         if graph {
             for g in s.graphs { printNodes(of: g) }
