@@ -3,12 +3,25 @@ enum ShapeRules {
     /// Head counts and head sizes are at most 2^24 each, so products like heads·head_dim never overflow.
     static let maxHeadAttribute = 1 << 24
 
+    /// Operators whose output has the features of one input, by the input's port: with these, every activation's width
+    /// follows from the weights, so a graph file cannot declare an activation wider than its model.
+    static let outputKeepsWidthOf: [String: String] = [
+        "silu": "input", "gelu": "input", "relu": "input", "softmax": "input",
+        "rms_norm": "input", "layer_norm": "input", "rope": "input", "gather_rows": "input",
+        "add": "a", "mul": "a",
+    ]
+
     static func check(_ node: OperatorNode, schema: OperatorSchema, declared: [String: VariableNode]) throws {
         func shape(_ port: String) -> [Int]? { node.input(port).flatMap { declared[$0]?.shape } }
         func fail(_ why: String) -> GraphValidator.Failure {
             GraphValidator.Failure("operator '\(node.name)' (\(node.type)): \(why)")
         }
         func lastDim(_ s: [Int]?) -> Int? { s?.last.flatMap { $0 >= 0 ? $0 : nil } }
+        let outputWidth = lastDim(node.output("output").flatMap { declared[$0]?.shape })
+
+        if let port = outputKeepsWidthOf[node.type], let x = lastDim(shape(port)), let y = outputWidth, x != y {
+            throw fail("output has \(y) features, input '\(port)' has \(x)")
+        }
 
         switch node.type {
         case "linear":
@@ -40,6 +53,7 @@ enum ShapeRules {
             if let q = lastDim(shape("query")), q != heads * headDim { throw fail("query has \(q) features, expected \(heads * headDim)") }
             if let k = lastDim(shape("key")), k != kvHeads * headDim { throw fail("key has \(k) features, expected \(kvHeads * headDim)") }
             if let v = lastDim(shape("value")), v != kvHeads * headDim { throw fail("value has \(v) features, expected \(kvHeads * headDim)") }
+            if let y = outputWidth, y != heads * headDim { throw fail("output has \(y) features, expected \(heads * headDim)") }
         case "rope":
             let heads = schema.attribute("heads", of: node)?.int ?? 0
             let headDim = schema.attribute("head_dim", of: node)?.int ?? 0

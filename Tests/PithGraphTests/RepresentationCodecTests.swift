@@ -133,6 +133,9 @@ import Testing
         (("\"float\": 1e-05", "\"string\": \"tiny\""), "operator 'norm' (rms_norm): attribute 'epsilon' must be float, is string"),
         // Shape mismatch.
         (("\"shape\": [3, 32]", "\"shape\": [3, 31]"), "operator 'proj' (linear): input has 32 features, weight expects 31"),
+        // An activation wider than its input (every width follows from the weights).
+        (("\"name\": \"logits\",\n          \"shape\": [-1, 3]", "\"name\": \"logits\",\n          \"shape\": [-1, 1099511627776]"),
+         "operator 'act' (silu): output has 1099511627776 features, input 'input' has 3"),
         // A cycle: act reads its own output.
         (("\"input\": [\"y\"]", "\"input\": [\"logits\"]"), "operator 'act': input 'input' reads 'logits' before it is produced"),
         // A variable nobody declared.
