@@ -38,7 +38,7 @@ let package = Package(
         ]),
         // MARK: - The command-line tool
         .executableTarget(name: "pith", dependencies: [
-            "PithRuntime", "PithModels", "PithPackaging",
+            "PithRuntime", "PithModels", "PithGraph", "PithFormats", "PithPackaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

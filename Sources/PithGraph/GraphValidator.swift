@@ -12,6 +12,8 @@ public struct GraphValidator: Sendable {
     }
 
     /// Validates every graph of a model structure and the links between graphs.
+    ///
+    /// With several graphs, a fault inside one is prefixed with its id (`graph 2: operator …`).
     public func validate(_ structure: ModelStructure) throws {
         let ids = structure.graphs.map(\.graphID)
         guard Set(ids).count == ids.count else { throw Failure("graph ids are not unique: \(ids)") }
@@ -24,22 +26,44 @@ public struct GraphValidator: Sendable {
             if g.forwardGraphID != -1 && !known.contains(g.forwardGraphID) {
                 throw Failure("graph \(g.graphID): forward_graph_id \(g.forwardGraphID) does not exist")
             }
+            if g.role == .main && g.parentGraphID != -1 {
+                throw Failure("graph \(g.graphID): role main needs parent_graph_id -1, has \(g.parentGraphID)")
+            }
+            if g.role == .backward && g.forwardGraphID == -1 {
+                throw Failure("graph \(g.graphID): role backward needs a forward_graph_id")
+            }
         }
-        try checkParentChainsTerminate(structure.graphs)
-        for g in structure.graphs { try validate(g) }
+        try checkChainsTerminate(structure.graphs, link: "parent_graph_id", \.parentGraphID)
+        try checkChainsTerminate(structure.graphs, link: "forward_graph_id", \.forwardGraphID)
+        for g in structure.graphs {
+            do { try validate(g) } catch let f as Failure where structure.graphs.count > 1 && !f.description.hasPrefix("graph ") {
+                throw Failure("graph \(g.graphID): \(f.description)")
+            }
+        }
     }
 
     /// Validates one graph: declared variables, known operators, ports, attribute kinds, single producers, no cycles.
     public func validate(_ graph: ComputationGraph) throws {
         var declared: [String: VariableNode] = [:]
+        var parameterElements = 0, parameterBytes = 0
         for v in graph.variables {
             guard declared[v.name] == nil else { throw Failure("variable '\(v.name)' is declared twice") }
-            guard v.shape.allSatisfy({ $0 >= -1 }) else { throw Failure("variable '\(v.name)' has a bad shape \(v.shape)") }
+            try checkShape(v)
             if v.isParameter {
-                guard v.elementCount != nil else { throw Failure("parameter '\(v.name)' needs a static shape, has \(v.shape)") }
+                guard let n = v.elementCount else { throw Failure("parameter '\(v.name)' needs a static shape, has \(v.shape)") }
                 if case .ggml(let t) = v.encoding, v.rowLength % t.blockSize != 0 {
                     throw Failure("parameter '\(v.name)': row of \(v.rowLength) is not a whole number of \(t.name) blocks")
                 }
+                guard let bytes = v.encoding.byteCount(elements: n) else {
+                    throw Failure("parameter '\(v.name)': \(v.shape) in \(v.encoding.name) has a byte size that overflows")
+                }
+                // Totals must fit too, so counting (GraphStatistics) and allocation never overflow.
+                let (e, o1) = parameterElements.addingReportingOverflow(n)
+                let (b, o2) = parameterBytes.addingReportingOverflow(bytes)
+                guard !o1, !o2, e <= Self.maxParameterElements else {
+                    throw Failure("parameter '\(v.name)': the graph's parameters total more than \(Self.maxParameterElements) elements")
+                }
+                (parameterElements, parameterBytes) = (e, b)
             }
             declared[v.name] = v
         }
@@ -119,14 +143,33 @@ public struct GraphValidator: Sendable {
         }
     }
 
-    private func checkParentChainsTerminate(_ graphs: [ComputationGraph]) throws {
-        let parent = Dictionary(graphs.map { ($0.graphID, $0.parentGraphID) }, uniquingKeysWith: { a, _ in a })
+    /// At most 2^48 parameter elements per graph (a thousand times the largest published models), so that
+    /// FLOPs and bytes derived from them stay far inside `Int`.
+    public static let maxParameterElements = 1 << 48
+
+    /// Dimensions are sizes (≥ 0) or -1 (dynamic), and the static ones multiply without overflow.
+    private func checkShape(_ v: VariableNode) throws {
+        var n = 1
+        for d in v.shape {
+            guard d >= -1 else {
+                throw Failure("variable '\(v.name)' has a bad shape \(v.shape): a dimension is a size ≥ 0, or -1 when dynamic")
+            }
+            guard d >= 0 else { continue }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw Failure("variable '\(v.name)': shape \(v.shape) has more elements than fit in 64 bits") }
+            n = p
+        }
+    }
+
+    /// Following `link` from any graph reaches -1 without revisiting a graph (ids are known to exist).
+    private func checkChainsTerminate(_ graphs: [ComputationGraph], link name: String, _ link: KeyPath<ComputationGraph, Int>) throws {
+        let next = Dictionary(graphs.map { ($0.graphID, $0[keyPath: link]) }, uniquingKeysWith: { a, _ in a })
         for g in graphs {
             var seen: Set<Int> = [g.graphID]
-            var id = g.parentGraphID
+            var id = g[keyPath: link]
             while id != -1 {
-                guard seen.insert(id).inserted else { throw Failure("graph \(g.graphID): parent_graph_id chain loops") }
-                id = parent[id] ?? -1
+                guard seen.insert(id).inserted else { throw Failure("graph \(g.graphID): \(name) chain loops back to graph \(id)") }
+                id = next[id] ?? -1
             }
         }
     }

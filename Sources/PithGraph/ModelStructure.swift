@@ -7,8 +7,11 @@ public struct ModelStructure: Codable, Sendable, Equatable {
         case encoderDecoder = "encoder-decoder"
     }
 
-    /// Version of the serialized representation; readers refuse a newer major version.
-    public static let formatVersion = "1.0"
+    /// Version of the serialized representation this build writes (docs/REPRESENTATION.md, "Versioning").
+    ///
+    /// 1.0: the standard's Tables 1–3. 1.1: optional `name` and `role` on computation graphs.
+    /// Readers accept any 1.x and refuse a newer major version.
+    public static let formatVersion = "1.1"
 
     public var formatVersion: String
     public var name: String

@@ -19,6 +19,18 @@ public struct OperatorNode: Codable, Sendable, Equatable {
         self.attributes = attributes
     }
 
+    enum CodingKeys: String, CodingKey { case type, name, inputs, outputs, attributes }
+
+    /// Reads a node; `attributes` may be left out when there are none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(String.self, forKey: .type)
+        name = try c.decode(String.self, forKey: .name)
+        inputs = try c.decode([String: [String]].self, forKey: .inputs)
+        outputs = try c.decode([String: [String]].self, forKey: .outputs)
+        attributes = try c.decodeIfPresent([String: Attribute].self, forKey: .attributes) ?? [:]
+    }
+
     /// The single variable bound to an input port, if exactly one is.
     public func input(_ port: String) -> String? {
         guard let names = inputs[port], names.count == 1 else { return nil }

@@ -1,11 +1,27 @@
 /// Shape checks for the operators whose shapes are fixed by their parameters (so a mismatched weight is caught before running).
 enum ShapeRules {
+    /// Head counts and head sizes are at most 2^24 each, so products like heads·head_dim never overflow.
+    static let maxHeadAttribute = 1 << 24
+
+    /// Operators whose output has the features of one input, by the input's port: with these, every activation's width
+    /// follows from the weights, so a graph file cannot declare an activation wider than its model.
+    static let outputKeepsWidthOf: [String: String] = [
+        "silu": "input", "gelu": "input", "relu": "input", "softmax": "input",
+        "rms_norm": "input", "layer_norm": "input", "rope": "input", "gather_rows": "input",
+        "add": "a", "mul": "a",
+    ]
+
     static func check(_ node: OperatorNode, schema: OperatorSchema, declared: [String: VariableNode]) throws {
         func shape(_ port: String) -> [Int]? { node.input(port).flatMap { declared[$0]?.shape } }
         func fail(_ why: String) -> GraphValidator.Failure {
             GraphValidator.Failure("operator '\(node.name)' (\(node.type)): \(why)")
         }
         func lastDim(_ s: [Int]?) -> Int? { s?.last.flatMap { $0 >= 0 ? $0 : nil } }
+        let outputWidth = lastDim(node.output("output").flatMap { declared[$0]?.shape })
+
+        if let port = outputKeepsWidthOf[node.type], let x = lastDim(shape(port)), let y = outputWidth, x != y {
+            throw fail("output has \(y) features, input '\(port)' has \(x)")
+        }
 
         switch node.type {
         case "linear":
@@ -28,16 +44,23 @@ enum ShapeRules {
             let heads = schema.attribute("heads", of: node)?.int ?? 0
             let kvHeads = schema.attribute("kv_heads", of: node)?.int ?? 0
             let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
+            guard [heads, kvHeads, headDim].allSatisfy({ $0 <= maxHeadAttribute }) else {
+                throw fail("heads, kv_heads and head_dim must each be at most \(maxHeadAttribute)")
+            }
             guard heads > 0, kvHeads > 0, headDim > 0, heads % kvHeads == 0 else {
                 throw fail("heads (\(heads)) must be a positive multiple of kv_heads (\(kvHeads)), head_dim > 0")
             }
             if let q = lastDim(shape("query")), q != heads * headDim { throw fail("query has \(q) features, expected \(heads * headDim)") }
             if let k = lastDim(shape("key")), k != kvHeads * headDim { throw fail("key has \(k) features, expected \(kvHeads * headDim)") }
             if let v = lastDim(shape("value")), v != kvHeads * headDim { throw fail("value has \(v) features, expected \(kvHeads * headDim)") }
+            if let y = outputWidth, y != heads * headDim { throw fail("output has \(y) features, expected \(heads * headDim)") }
         case "rope":
             let heads = schema.attribute("heads", of: node)?.int ?? 0
             let headDim = schema.attribute("head_dim", of: node)?.int ?? 0
             let rotary = schema.attribute("rotary_dims", of: node)?.int ?? 0
+            guard heads <= maxHeadAttribute, headDim <= maxHeadAttribute else {
+                throw fail("heads and head_dim must each be at most \(maxHeadAttribute)")
+            }
             guard heads > 0, headDim > 0, headDim % 2 == 0, rotary >= 0, rotary <= headDim, rotary % 2 == 0 else {
                 throw fail("needs heads > 0, an even head_dim and 0 ≤ rotary_dims ≤ head_dim (even)")
             }

@@ -133,7 +133,10 @@ public struct LlamaBuilder: Sendable {
         let head = c.tieWordEmbeddings ? embd : g.parameter("output.weight", [c.vocabSize, dim], encoding)
         let logits = g.op("linear", "output", ["input": norm, "weight": head], features: c.vocabSize, outputName: "logits")
         g.output(logits)
-        return g.graph
+        var graph = g.graph
+        graph.name = "decoder"
+        graph.role = .main
+        return graph
     }
 
     private func linear(_ g: inout GraphBuilder, _ name: String, _ input: String, out: Int, inFeatures: Int, bias: Bool,

@@ -1,14 +1,24 @@
 import ArgumentParser
 import Foundation
+import PithGraph
 import PithModels
 
-/// The model a command works on: a `.gguf` file, a Hugging Face folder, or a default model's alias.
+/// The model a command works on: a `.gguf` file, a Hugging Face folder, or a default model's alias;
+/// optionally with its structure replaced by a graph file.
 struct ModelOptions: ParsableArguments {
     @Argument(help: "A .gguf file, a Hugging Face folder, or an alias of a default model (smollm2, minilm).")
     var model: String
 
+    @Option(help: "Use the model structure in this file (from `pith graph export`) over the model's weights.")
+    var structure: String?
+
     func load() throws -> Model {
-        try reportingErrors { try Model.load(model) }
+        try reportingErrors {
+            let loaded = try Model.load(model)
+            guard let structure else { return loaded }
+            let imported = try RepresentationCodec().import(contentsOf: URL(fileURLWithPath: structure))
+            return try loaded.replacingStructure(with: imported)
+        }
     }
 }
 

@@ -25,15 +25,3 @@ import Testing
     }
     #expect(throws: DecodingError.self) { try JSONDecoder().decode(Attribute.self, from: Data(#"{"int":1,"float":2}"#.utf8)) }
 }
-
-@Test func statisticsCountParametersBytesAndFLOPs() {
-    var g = tinyGraph()
-    g.variables[2].encoding = .ggml(.q8_0)
-    g.variables[2].shape = [3, 32]
-    g.variables[1].shape = [10, 32]
-    let stats = GraphStatistics(graph: g)
-    #expect(stats.parameters == 10 * 32 + 3 * 32)
-    #expect(stats.bytes == 10 * 32 * 4 + 3 * 34)
-    #expect(stats.weightFLOPsPerToken == 2 * 3 * 32)
-    #expect(stats.operatorCounts["linear"] == 1)
-}

@@ -13,10 +13,10 @@ private let systemWrite = Darwin.write
 
 /// Writes a file next to its destination under a temporary name and renames it into place on `commit()`,
 /// so readers never see half a file and a failed write leaves the old file intact.
-final class AtomicFileWriter {
+public final class AtomicFileWriter {
     /// Why a write failed, without the path (the format's error adds it).
-    struct Fault: Error, CustomStringConvertible {
-        let description: String
+    public struct Fault: Error, CustomStringConvertible {
+        public let description: String
     }
 
     let destination: URL
@@ -89,4 +89,15 @@ final class AtomicFileWriter {
     }
 
     deinit { abort() }
+
+    /// Writes `data` to `url` whole or not at all; a failure is one line naming the path.
+    public static func write(_ data: Data, to url: URL) throws {
+        do {
+            let writer = try AtomicFileWriter(destination: url)
+            try data.withUnsafeBytes { try writer.write($0) }
+            try writer.commit()
+        } catch let fault as Fault {
+            throw Fault(description: "\(url.path): \(fault.description)")
+        }
+    }
 }

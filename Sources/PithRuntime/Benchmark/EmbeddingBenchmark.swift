@@ -42,7 +42,7 @@ extension EmbeddingModel {
         return EmbeddingBenchmarkResult(
             sentences: texts.count, tokens: tokens, paddedTokens: padded, seconds: best,
             sentencesPerSecond: Double(texts.count) / best, tokensPerSecond: Double(tokens) / best,
-            achievedGFLOPs: Double(stats.weightFLOPsPerToken) * Double(tokens) / best / 1e9,
+            achievedGFLOPs: Double(stats.total.linearFLOPsPerToken) * Double(tokens) / best / 1e9,
             sgemmGFLOPs: gemm, threads: ThreadPool.shared.threadCount)
     }
 

@@ -3,51 +3,97 @@ import Foundation
 import PithGraph
 import PithModels
 
-/// `pith inspect`: the model's structure, graph, parameters, bytes and FLOPs.
+/// `pith inspect`: the model's structure, graph, parameters, bytes and FLOPs, per layer and in total.
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a model's structure, graph summary, parameters, bytes and FLOPs per token.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's structure and, per layer and in total, its parameters, bytes, FLOPs and KV cache.")
 
     @OptionGroup var options: ModelOptions
-    @Option(help: "Context length for attention FLOPs and KV-cache size.") var context = 512
-    @Flag(help: "List every operator node with its inputs, outputs and attributes.") var graph = false
-    @Flag(help: "Print the standard's ModelStructure and the statistics as JSON.") var json = false
+    @Option(help: "Context length N: FLOPs of a prefill of N tokens and of a decode at position N, KV cache at N tokens.")
+    var context = 512
+    @Flag(help: "List every operator node with its inputs, outputs, shapes and attributes.") var graph = false
+    @Flag(help: "Print the standard's ModelStructure and the statistics (per_layer and total) as JSON.") var json = false
 
     struct Report: Encodable {
         let modelStructure: ModelStructure
-        let statistics: GraphStatistics
+        let statistics: GraphStatistics.Report
         enum CodingKeys: String, CodingKey { case modelStructure = "model_structure", statistics }
+    }
+
+    func validate() throws {
+        guard (1...(1 << 24)).contains(context) else { throw ValidationError("--context must be 1…16777216") }
     }
 
     func run() throws {
         let model = try options.load()
         guard let main = model.structure.mainGraph else { return }
-        let stats = GraphStatistics(graph: main)
+        let report = GraphStatistics(graph: main).report(context: context)
         if json {
-            try printJSON(Report(modelStructure: model.structure, statistics: stats))
+            try printJSON(Report(modelStructure: model.structure, statistics: report))
             return
         }
-        let s = model.structure
+        let s = model.structure, total = report.total.statistics
         print("model        \(s.name)")
         print("source       \(model.source.path)")
-        print("architecture \(s.architecture) (\(s.family.rawValue)), \(s.graphs.count) graph(s)")
+        print("architecture \(s.architecture) (\(s.family.rawValue)), \(s.graphs.count) graph(s), format \(s.formatVersion)")
         print("graph        \(main.operators.count) operators, \(main.variables.count) variables, inputs \(main.inputs), outputs \(main.outputs)")
-        let ops = stats.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+        let ops = total.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
         print("operators    \(ops)")
-        print("parameters   \(Format.count(stats.parameters)) (\(Format.bytes(stats.bytes)), \(String(format: "%.2f", stats.bitsPerParameter)) bits/parameter)")
-        for (encoding, bytes) in stats.bytesByEncoding.sorted(by: { $0.value > $1.value }) {
-            let n = stats.parametersByEncoding[encoding] ?? 0
-            print("  \(encoding.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Format.count(n).padding(toLength: 10, withPad: " ", startingAt: 0)) parameters  \(Format.bytes(bytes))")
+        let bits = total.parameters == 0 ? 0 : Double(total.bytes) * 8 / Double(total.parameters)
+        print("parameters   \(Format.count(total.parameters)) (\(Format.bytes(total.bytes)), \(String(format: "%.2f", bits)) bits/parameter)")
+        for (encoding, bytes) in total.bytesByEncoding.sorted(by: { $0.value > $1.value }) {
+            let n = total.parametersByEncoding[encoding] ?? 0
+            print("  \(Format.pad(encoding, 10)) \(Format.pad(Format.count(n), 10)) parameters  \(Format.bytes(bytes))")
         }
-        print("FLOPs/token  \(Format.count(stats.flopsPerToken(context: 1))) at position 1, \(Format.count(stats.flopsPerToken(context: context))) at \(context) (decode); prefill of \(context) tokens ≈ \(Format.count(stats.weightFLOPsPerToken * context + stats.attentionFLOPsPerContextToken * context * (context + 1) / 2))")
-        print("KV cache     \(Format.bytes(stats.kvCacheFloatsPerToken * 4 * context)) at \(context) tokens (f32)")
+        print("")
+        printLayers(report)
+        print("")
+        print("prefill      \(context) tokens: \(Format.count(report.total.prefillFLOPs)) FLOPs, \(Format.count(report.total.prefillFLOPsPerToken)) per token")
+        if total.kvCacheElementsPerToken > 0 {
+            print("decode       one token at position \(context): \(Format.count(report.total.decodeFLOPs)) FLOPs")
+            print("KV cache     \(Format.bytes(report.total.kvCacheBytes)) at \(context) tokens (f32)")
+        }
+        print("             FLOPs count matrix multiplies and attention (QKᵀ, AV); norms and activations (O(d) per token) are left out")
         if graph {
-            print("")
-            for node in main.operators {
-                let ins = node.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.map { describe($0, main) }.joined(separator: ","))" }
-                let outs = node.outputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.map { describe($0, main) }.joined(separator: ","))" }
-                let attrs = node.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(Format.attribute($0.value))" }
-                print("\(node.name) [\(node.type)] \(ins.joined(separator: " ")) → \(outs.joined(separator: " "))\(attrs.isEmpty ? "" : " {" + attrs.joined(separator: ", ") + "}")")
+            for g in s.graphs { printNodes(of: g) }
+        }
+    }
+
+    /// One row per layer, then the total.
+    private func printLayers(_ report: GraphStatistics.Report) {
+        let n = report.context
+        let header = ["layer", "parameters", "bytes", "encodings", "prefill(\(n))", "per token", "decode@\(n)", "KV@\(n)"]
+        var rows = [header]
+        for row in report.perLayer + [report.total] {
+            let s = row.statistics
+            let encodings = s.bytesByEncoding.sorted { $0.value > $1.value }.map(\.key).joined(separator: ",")
+            rows.append([s.layer, Format.count(s.parameters), Format.bytes(s.bytes), encodings,
+                         Format.count(row.prefillFLOPs), Format.count(row.prefillFLOPsPerToken),
+                         Format.count(row.decodeFLOPs), Format.bytes(row.kvCacheBytes)])
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for (i, row) in rows.enumerated() {
+            let cells = row.enumerated().map { c, cell in c == 0 || c == 3 ? Format.pad(cell, widths[c]) : Format.padLeft(cell, widths[c]) }
+            print(cells.joined(separator: "  "))
+            if i == 0 || i == rows.count - 2 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+    }
+
+    /// Every operator of a graph: type, inputs and outputs with shapes (T: the dynamic token dimension), attributes.
+    private func printNodes(of g: ComputationGraph) {
+        let catalogue = OperatorCatalogue.standard
+        print("")
+        let about = [g.name, g.role?.rawValue].compactMap { $0 }.joined(separator: ", ")
+        print("graph \(g.graphID)\(about.isEmpty ? "" : " (\(about))"): parent \(g.parentGraphID), forward \(g.forwardGraphID), "
+              + "inputs \(g.inputs.map { describe($0, g) }.joined(separator: " ")), outputs \(g.outputs.map { describe($0, g) }.joined(separator: " "))")
+        for node in g.operators {
+            let ins = node.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.map { describe($0, g) }.joined(separator: ","))" }
+            let outs = node.outputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.map { describe($0, g) }.joined(separator: ","))" }
+            var attrs = node.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(Format.attribute($0.value))" }
+            for spec in catalogue[node.type]?.attributes ?? [] where node.attributes[spec.name] == nil {
+                if let d = spec.defaultValue { attrs.append("\(spec.name)=\(Format.attribute(d)) (default)") }
             }
+            print("\(node.name) [\(node.type)] \(ins.joined(separator: " ")) → \(outs.joined(separator: " "))\(attrs.isEmpty ? "" : " {" + attrs.joined(separator: ", ") + "}")")
         }
     }
 
@@ -75,6 +121,14 @@ enum Format {
         if d >= Double(1 << 20) { return String(format: "%.2f MiB", d / Double(1 << 20)) }
         if d >= Double(1 << 10) { return String(format: "%.1f KiB", d / Double(1 << 10)) }
         return "\(n) B"
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+
+    static func padLeft(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 
     static func attribute(_ a: Attribute) -> String {
