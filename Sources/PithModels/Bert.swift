@@ -144,7 +144,10 @@ public struct BertBuilder: Sendable {
             sentence = g.op("l2_normalize", "sentence_normalize", ["input": sentence], features: dim, outputName: "sentence_embedding")
         }
         g.output(sentence)
-        return g.graph
+        var graph = g.graph
+        graph.name = "encoder"
+        graph.role = .main
+        return graph
     }
 
     private func layerNorm(_ g: inout GraphBuilder, _ name: String, _ input: String, dim: Int, eps: Attribute,

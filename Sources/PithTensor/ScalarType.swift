@@ -13,4 +13,12 @@ public enum ScalarType: String, Codable, Sendable, CaseIterable {
         case .i8, .u8, .bool: 1
         }
     }
+
+    /// Whether elements are floating-point numbers (weights), as opposed to integers and flags (ids, buffers).
+    public var isFloatingPoint: Bool {
+        switch self {
+        case .f64, .f32, .f16, .bf16: true
+        case .i64, .i32, .i16, .i8, .u8, .bool: false
+        }
+    }
 }

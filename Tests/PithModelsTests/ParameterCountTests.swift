@@ -40,3 +40,21 @@ func parameterCountOfSmolLM2IsItsTensorTotal() throws {
     #expect(stats.parameters == 134_515_008)
     #expect(stats.perLayer.count == 32)
 }
+
+// all-MiniLM-L6-v2's safetensors also hold `embeddings.position_ids`, an int64 buffer (0…511) that is not a weight:
+// the graph's `positions` input carries it. Every floating-point tensor of the file is a parameter of the graph.
+@Test(.enabled(if: ModelLocator().path(ofAlias: "minilm").map { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path) } ?? false,
+               "all-MiniLM-L6-v2 is not fetched: run `make models` (the test did not run)"))
+func parameterCountOfMiniLMIsItsWeightTotal() throws {
+    let url = try #require(ModelLocator().path(ofAlias: "minilm"))
+    let file = try SafetensorsCollection(url: url)
+    let infos = file.tensorNames.compactMap { file.tensor(named: $0)?.info }
+    let weights = infos.filter { $0.dtype.isFloatingPoint }
+    #expect(infos.filter { !$0.dtype.isFloatingPoint }.map(\.name) == ["embeddings.position_ids"])
+    let model = try Model.load(url.path)
+    let stats = GraphStatistics(graph: try #require(model.structure.mainGraph))
+    #expect(stats.parameters == weights.reduce(0) { $0 + $1.elementCount })
+    #expect(stats.bytes == weights.reduce(0) { $0 + $1.byteCount })
+    #expect(stats.parameters == 22_713_216)
+    #expect(stats.perLayer.filter { $0.layer.hasPrefix("blk.") }.count == 6)
+}

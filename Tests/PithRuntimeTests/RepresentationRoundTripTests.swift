@@ -75,3 +75,18 @@ func importedSmolLM2ComputesIdenticalLogits() throws {
         "\(error)" == "/tiny-llama.gguf: the graph's parameter 'blk.0.attn_q.weight' (graph 0) is [64, 64] in Q8_0, 4352 bytes; the weights hold 16384 bytes"
     }
 }
+
+@Test(.enabled(if: RealModel.miniLMAvailable, RealModel.miniLMMissingNote))
+func importedMiniLMComputesIdenticalEmbeddings() throws {
+    let model = try Model.load("minilm")
+    let codec = RepresentationCodec()
+    let json = try codec.export(model.structure)
+    let imported = try codec.import(json, file: "minilm.graph.json")
+    #expect(imported == model.structure)
+    #expect(try codec.export(imported) == json)
+    let rebound = try model.replacingStructure(with: imported)
+    let ids: [[Int32]] = [[101, 1037, 2158, 2003, 2652, 1037, 2858, 1012, 102], [101, 7592, 1010, 2088, 999, 102]]
+    let a = try EmbeddingModel(model: model).embed(tokenized: ids)
+    let b = try EmbeddingModel(model: rebound).embed(tokenized: ids)
+    #expect(a.flatMap { $0 }.map(\.bitPattern) == b.flatMap { $0 }.map(\.bitPattern))
+}
