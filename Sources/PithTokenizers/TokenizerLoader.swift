@@ -12,16 +12,23 @@ public func loadTokenizer(tokenizerJSON url: URL) throws -> any Tokenizer {
     do { data = try Data(contentsOf: url) } catch {
         throw TokenizerError(file: url.path, fault: "cannot be read (\(error.localizedDescription))")
     }
-    let reader = JSONReader(file: url.lastPathComponent)
+    let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+    let config = FileManager.default.fileExists(atPath: configURL.path) ? try? Data(contentsOf: configURL) : nil
+    return try loadTokenizer(tokenizerJSONData: data, configData: config, file: url.lastPathComponent)
+}
+
+/// The same from bytes already in memory (e.g. a package section); `configData` is `tokenizer_config.json`'s content.
+public func loadTokenizer(tokenizerJSONData data: Data, configData: Data? = nil, file: String = "tokenizer.json") throws -> any Tokenizer {
+    let reader = JSONReader(file: file)
     let root = try reader.object(try reader.parse(data), "the top level")
     let model = try reader.object(root["model"], "model")
     let type = try reader.field(model, "type", "model.type", as: String.self) ?? (model["merges"] != nil ? "BPE" : "WordPiece")
     switch type {
     case "BPE":
-        return try BPETokenizer(tokenizerJSON: url)
+        return try BPETokenizer(vocabulary: BPEVocabulary(tokenizerJSONData: data, configData: configData, file: file), source: file)
     case "WordPiece":
         return try WordPieceTokenizer(root: root, reader: reader)
     default:
-        throw TokenizerError(file: url.lastPathComponent, fault: "model type \"\(type)\" is not supported (BPE and WordPiece are)")
+        throw TokenizerError(file: file, fault: "model type \"\(type)\" is not supported (BPE and WordPiece are)")
     }
 }

@@ -2,19 +2,25 @@ import ArgumentParser
 import Foundation
 import PithGraph
 import PithModels
+import PithPackaging
 
 /// The model a command works on: a `.gguf` file, a Hugging Face folder, or a default model's alias;
 /// optionally with its structure replaced by a graph file.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "A .gguf file, a Hugging Face folder, or an alias of a default model (smollm2, minilm).")
+    @Argument(help: "A .gguf file, a Hugging Face folder, a .pith package, or an alias of a default model (smollm2, minilm).")
     var model: String
+
+    @Option(help: "Key file of an encrypted package.")
+    var key: String?
 
     @Option(help: "Use the model structure in this file (from `pith graph export`) over the model's weights.")
     var structure: String?
 
     func load() throws -> Model {
         try reportingErrors {
-            let loaded = try Model.load(model)
+            let loaded = try PackageFile.isPackage(model)
+                ? try PackagedModelLoader.load(try PackageReader(url: URL(fileURLWithPath: model)), decryption: try PackageFile.decryption(key))
+                : try Model.load(model)
             guard let structure else { return loaded }
             let imported = try RepresentationCodec().import(contentsOf: URL(fileURLWithPath: structure))
             return try loaded.replacingStructure(with: imported)
@@ -46,4 +52,20 @@ func printJSON<T: Encodable>(_ value: T) throws {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// Recognising packages among model arguments, and their keys.
+enum PackageFile {
+    /// Whether `path` is a file that starts with the package magic.
+    static func isPackage(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 8)).map { Array($0) == FileHeader.magic } ?? false
+    }
+
+    /// The decryption for `--key`, if given.
+    static func decryption(_ keyPath: String?) throws -> PackageDecryption? {
+        guard let keyPath else { return nil }
+        return try PackageDecryption(keyFile: URL(fileURLWithPath: keyPath))
+    }
 }

@@ -19,13 +19,15 @@ public final class AtomicFileWriter {
         public let description: String
     }
 
-    let destination: URL
+    public let destination: URL
     let temporary: URL
     private var fd: Int32
-    private(set) var bytesWritten = 0
+    /// Bytes appended so far (the next `write` lands at this offset).
+    public private(set) var bytesWritten = 0
     private var done = false
 
-    init(destination: URL) throws {
+    /// Opens a temporary file beside `destination`; nothing appears at `destination` before `commit()`.
+    public init(destination: URL) throws {
         self.destination = destination
         let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         temporary = destination.deletingLastPathComponent().appendingPathComponent(name)
@@ -35,7 +37,8 @@ public final class AtomicFileWriter {
 
     private static var lastError: String { String(cString: strerror(errno)) }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    /// Appends `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !done else { throw Fault(description: "write after the file was closed") }
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count
@@ -51,18 +54,38 @@ public final class AtomicFileWriter {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Overwrites already written bytes at `offset` (e.g. a header whose hashes are known only at the end).
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        guard !done else { throw Fault(description: "write after the file was closed") }
+        guard offset >= 0, offset + bytes.count <= bytesWritten else { throw Fault(description: "overwrite outside the written bytes") }
+        try bytes.withUnsafeBytes { raw in
+            guard var p = raw.baseAddress else { return }
+            var left = raw.count, at = off_t(offset)
+            while left > 0 {
+                let n = pwrite(fd, p, left, at)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Fault(description: "cannot write: \(Self.lastError)")
+                }
+                p += n
+                left -= n
+                at += off_t(n)
+            }
+        }
+    }
+
     /// Zero bytes up to the next multiple of `alignment`.
-    func pad(to alignment: Int) throws {
+    public func pad(to alignment: Int) throws {
         let n = (alignment - bytesWritten % alignment) % alignment
         if n > 0 { try write([UInt8](repeating: 0, count: n)) }
     }
 
     /// Flushes, closes and renames the temporary file onto the destination.
-    func commit() throws {
+    public func commit() throws {
         guard !done else { throw Fault(description: "file already closed") }
         done = true
         defer { fd = -1 }
@@ -81,7 +104,7 @@ public final class AtomicFileWriter {
     }
 
     /// Closes and removes the temporary file.
-    func abort() {
+    public func abort() {
         guard !done else { return }
         done = true
         close(fd)

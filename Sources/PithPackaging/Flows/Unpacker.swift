@@ -1,0 +1,82 @@
+import Foundation
+import PithFormats
+
+/// The unpack flow (GB/T 42382.2 §8.3.2): read → decrypt → decode → write the directory structure of Table 57
+/// (`Model/`, `Program/`, `Meta-info/`), each model in its source format — byte for byte the file that was packed.
+public enum Unpacker {
+    public enum Target: String, Sendable, CaseIterable {
+        case gguf, safetensors
+    }
+
+    /// Writes the package's contents under `directory`; returns the files written, relative to it.
+    @discardableResult
+    public static func unpack(_ reader: PackageReader, to directory: URL, decryption: PackageDecryption? = nil,
+                              target: Target? = nil, progress: ((String) -> Void)? = nil) throws -> [String] {
+        var written: [String] = []
+        func write(_ relative: String, _ parts: [UnsafeRawBufferPointer]) throws {
+            try checkRelative(relative, reader: reader)
+            let url = directory.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let out = try AtomicFileWriter(destination: url)
+            for p in parts { try out.write(p) }
+            try out.commit()
+            written.append(relative)
+        }
+        var modelSections = Set<Int>()
+        for (i, header) in reader.models.enumerated() {
+            let prefix = "Model/\(i)/"
+            progress?(prefix)
+            let indexName = reader.sections[Int(header.tensorIndexSection)].name
+            let index = try wrap(reader) { try TensorIndex.decode(try reader.section(Int(header.tensorIndexSection), decryption: decryption).data, file: indexName) }
+            for s in header.sectionIndices where s != ModelHeader.none { modelSections.insert(Int(s)) }
+            for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) { modelSections.insert(j) }
+            guard let source = index.source else {
+                if target != nil { throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) has no source file to rebuild; converting its native layout to \(target?.rawValue ?? "") is not supported yet")) }
+                // The package's own layout, as files.
+                for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
+                    let data = try reader.section(j, decryption: decryption)
+                    try write("Model/\(i)/" + s.name.dropFirst(prefix.count), [data.bytes])
+                }
+                continue
+            }
+            if let target, target.rawValue != source.format {
+                throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) was packed from \(source.format); converting it to \(target.rawValue) is not supported yet"))
+            }
+            let sourceHeader = try reader.section(named: source.headerSection, decryption: decryption)
+            let data = try reader.section(Int(header.tensorDataSection), decryption: decryption)
+            switch source.format {
+            case "gguf":
+                try write("Model/" + source.file, [sourceHeader.bytes, data.bytes])
+            default:
+                // A Hugging Face folder: the weights file, tokenizer files, and every other file it had.
+                let folder = "Model/" + source.file + "/"
+                try write(folder + "model.safetensors", [sourceHeader.bytes, data.bytes])
+                for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
+                    let name = String(s.name.dropFirst(prefix.count))
+                    if name.hasPrefix("files/") {
+                        try write(folder + name.dropFirst("files/".count), [try reader.section(j, decryption: decryption).bytes])
+                    } else if name == "tokenizer.json" || name == "tokenizer_config.json" {
+                        try write(folder + name, [try reader.section(j, decryption: decryption).bytes])
+                    }
+                }
+            }
+        }
+        for (j, s) in reader.sections.enumerated() where !modelSections.contains(j) {
+            progress?(s.name)
+            try write(s.name, [try reader.section(j, decryption: decryption).bytes])
+        }
+        return written
+    }
+
+    /// A name from the package must stay inside the output folder.
+    static func checkRelative(_ path: String, reader: PackageReader) throws {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.hasPrefix("/"), !parts.contains(where: { $0.isEmpty || $0 == ".." || $0 == "." }) else {
+            throw PackageFileError(path: reader.url.path, error: .malformed("section name '\(path)'", "would write outside the output folder"))
+        }
+    }
+
+    static func wrap<T>(_ reader: PackageReader, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as PackageError { throw PackageFileError(path: reader.url.path, error: e) }
+    }
+}
