@@ -13,10 +13,10 @@ private let systemWrite = Darwin.write
 
 /// Writes a file next to its destination under a temporary name and renames it into place on `commit()`,
 /// so readers never see half a file and a failed write leaves the old file intact.
-final class AtomicFileWriter {
+public final class AtomicFileWriter {
     /// Why a write failed, without the path (the format's error adds it).
-    struct Fault: Error, CustomStringConvertible {
-        let description: String
+    public struct Fault: Error, CustomStringConvertible {
+        public let description: String
     }
 
     let destination: URL
@@ -25,17 +25,19 @@ final class AtomicFileWriter {
     private(set) var bytesWritten = 0
     private var done = false
 
-    init(destination: URL) throws {
+    /// Creates the temporary file with `permissions` (less the umask) from the start, so a secret never
+    /// sits in a file more readable than its destination will be.
+    public init(destination: URL, permissions: mode_t = 0o644) throws {
         self.destination = destination
         let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         temporary = destination.deletingLastPathComponent().appendingPathComponent(name)
-        fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, permissions)
         guard fd >= 0 else { throw Fault(description: "cannot create \(temporary.path): \(Self.lastError)") }
     }
 
     private static var lastError: String { String(cString: strerror(errno)) }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !done else { throw Fault(description: "write after the file was closed") }
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count
@@ -51,7 +53,7 @@ final class AtomicFileWriter {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
@@ -62,7 +64,11 @@ final class AtomicFileWriter {
     }
 
     /// Flushes, closes and renames the temporary file onto the destination.
-    func commit() throws {
+    ///
+    /// With `replacingExisting` false an existing destination is left alone and the commit fails; the
+    /// check and the move are one step (a hard link, then the temporary name is removed), so no race
+    /// between them can lose a file.
+    public func commit(replacingExisting: Bool = true) throws {
         guard !done else { throw Fault(description: "file already closed") }
         done = true
         defer { fd = -1 }
@@ -73,6 +79,15 @@ final class AtomicFileWriter {
             throw Fault(description: "cannot flush: \(why)")
         }
         close(fd)
+        if !replacingExisting {
+            guard link(temporary.path, destination.path) == 0 else {
+                let why = errno == EEXIST ? "file exists" : Self.lastError
+                unlink(temporary.path)
+                throw Fault(description: "cannot move into place: \(why)")
+            }
+            unlink(temporary.path)
+            return
+        }
         guard rename(temporary.path, destination.path) == 0 else {
             let why = Self.lastError
             unlink(temporary.path)
@@ -81,7 +96,7 @@ final class AtomicFileWriter {
     }
 
     /// Closes and removes the temporary file.
-    func abort() {
+    public func abort() {
         guard !done else { return }
         done = true
         close(fd)
