@@ -120,12 +120,11 @@ public struct SectionCipher: Sendable {
         let box = plaintext.isEmpty
             ? try AES.GCM.seal([UInt8](), using: key, nonce: nonce, authenticating: associatedData)
             : try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: associatedData)
-        var at = 0
-        for part in [Data(nonce), box.ciphertext, box.tag] as [Data] {
-            part.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: output[at..<(at + $0.count)]).copyMemory(from: $0) }
-            at += part.count
+        // With a 12-byte nonce the box's combined form is nonce ‖ ciphertext ‖ tag: the chunk's layout.
+        guard let combined = box.combined, combined.count == output.count else {
+            preconditionFailure("chunk layout and sealed box disagree")
         }
-        precondition(at == output.count, "chunk layout and sealed box disagree")
+        combined.withUnsafeBytes { output.copyMemory(from: $0) }
     }
 
     /// Authenticates and decrypts one chunk (nonce ‖ ciphertext ‖ tag) into `output`.
@@ -135,12 +134,8 @@ public struct SectionCipher: Sendable {
         let aad = chunkAssociatedData(associatedData, section: section, chunk: layout.index, isFinal: layout.isFinal)
         let plaintext: Data
         do {
-            let nonce = try AES.GCM.Nonce(data: UnsafeRawBufferPointer(rebasing: chunk[0..<nonceSize]))
-            let box = try AES.GCM.SealedBox(
-                nonce: nonce,
-                ciphertext: Data(UnsafeRawBufferPointer(rebasing: chunk[nonceSize..<(chunk.count - tagSize)])),
-                tag: Data(UnsafeRawBufferPointer(rebasing: chunk[(chunk.count - tagSize)...])))
-            plaintext = try AES.GCM.open(box, using: key, authenticating: aad)
+            // The chunk is nonce ‖ ciphertext ‖ tag, which is the box's combined form (one copy).
+            plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: chunk), using: key, authenticating: aad)
         } catch {
             throw SecurityError.authenticationFailed(section: section, chunk: layout.index, chunkCount: chunkCount)
         }
