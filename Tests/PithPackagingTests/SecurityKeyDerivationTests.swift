@@ -118,4 +118,8 @@ private let fast = ScryptParameters(log2Cost: 4, blockSize: 1, parallelism: 1)
     let json = String(decoding: try JSONEncoder().encode(record.parameters), as: UTF8.self)
     #expect(json.contains("\"log2_cost\":15") && json.contains("\"block_size\":8"))
     #expect(try JSONDecoder().decode(KeyDerivation.self, from: JSONEncoder().encode(record)) == record)
+    let shortSalt = KeyDerivation(parameters: .default, salt: [1, 2])
+    #expect(throws: SecurityError.invalidKeyDerivation("salt is 2 bytes; 16 expected")) {
+        try JSONDecoder().decode(KeyDerivation.self, from: JSONEncoder().encode(shortSalt))
+    }
 }

@@ -137,6 +137,19 @@ public struct KeyDerivation: Codable, Hashable, Sendable {
         return KeyDerivation(parameters: parameters, salt: (0..<saltSize).map { _ in generator.next() })
     }
 
+    /// Decodes and validates a record from JSON or another Codable form.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(algorithm: try container.decode(Algorithm.self, forKey: .algorithm),
+                  parameters: try container.decode(ScryptParameters.self, forKey: .parameters),
+                  salt: try container.decode([UInt8].self, forKey: .salt))
+        try validate()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, parameters, salt
+    }
+
     /// Throws unless the salt is 16 bytes and the parameters are valid.
     public func validate() throws {
         guard salt.count == Self.saltSize else {
