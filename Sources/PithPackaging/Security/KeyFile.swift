@@ -1,37 +1,5 @@
-import Crypto
 import Foundation
 import PithFormats
-
-/// The text formats of Pith key files: a header line naming the kind, then the 32 key bytes in base64.
-///
-///     pith-symmetric-key-v1
-///     q0xW3e…(44 characters of standard base64 with padding)
-///
-/// One header line, one key line, each ending in LF (CRLF is accepted); nothing else but empty lines may follow.
-/// Secret files are written with mode 0600, public ones with 0644.
-public enum KeyFileKind: String, CaseIterable, Sendable {
-    /// An AES-256 content key (`pith keygen --symmetric`).
-    case symmetric = "pith-symmetric-key-v1"
-    /// An Ed25519 private key: its 32-byte seed (`pith keygen`, `NAME.key`).
-    case ed25519Private = "pith-ed25519-private-v1"
-    /// An Ed25519 public key (`pith keygen`, `NAME.pub`).
-    case ed25519Public = "pith-ed25519-public-v1"
-
-    /// The header line.
-    public var header: String { rawValue }
-    /// Bytes of the key.
-    public var keyLength: Int { 32 }
-    /// Whether the file holds a secret (written 0600).
-    public var isSecret: Bool { self != .ed25519Public }
-    /// What the file holds, for messages ("a symmetric key").
-    public var noun: String {
-        switch self {
-        case .symmetric: "a symmetric key"
-        case .ed25519Private: "an Ed25519 private key"
-        case .ed25519Public: "an Ed25519 public key"
-        }
-    }
-}
 
 /// Reads, writes and validates key files.
 enum KeyFile {
@@ -136,22 +104,5 @@ enum KeyFile {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return (error as NSError).localizedDescription
-    }
-}
-
-/// AES-256 content keys in `pith-symmetric-key-v1` files.
-public enum SymmetricKeyFile {
-    /// A fresh random 256-bit key.
-    public static func generate() -> SymmetricKey { SymmetricKey(size: .bits256) }
-
-    /// Writes `key` to `url` (mode 0600) atomically; refuses to replace an existing file unless `overwrite`.
-    public static func write(_ key: SymmetricKey, to url: URL, overwrite: Bool = false) throws {
-        try SectionCipher.checkKey(key)
-        try KeyFile.write(key.withUnsafeBytes { Array($0) }, kind: .symmetric, to: url, overwrite: overwrite)
-    }
-
-    /// Reads and validates the key file at `url`; a fault names the file.
-    public static func read(from url: URL) throws -> SymmetricKey {
-        SymmetricKey(data: try KeyFile.read(url, kind: .symmetric))
     }
 }
