@@ -13,13 +13,16 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Key file of an encrypted package.")
     var key: String?
 
+    @Option(help: "Environment variable holding the passphrase of an encrypted package.")
+    var passphraseEnv: String?
+
     @Option(help: "Use the model structure in this file (from `pith graph export`) over the model's weights.")
     var structure: String?
 
     func load() throws -> Model {
         try reportingErrors {
             let loaded = try PackageFile.isPackage(model)
-                ? try PackagedModelLoader.load(try PackageReader(url: URL(fileURLWithPath: model)), decryption: try PackageFile.decryption(key))
+                ? try PackagedModelLoader.load(try PackageReader(url: URL(fileURLWithPath: model)), decryption: try PackageFile.decryption(key, passphraseEnv: passphraseEnv))
                 : try Model.load(model)
             guard let structure else { return loaded }
             let imported = try RepresentationCodec().import(contentsOf: URL(fileURLWithPath: structure))
@@ -64,8 +67,12 @@ enum PackageFile {
     }
 
     /// The decryption for `--key`, if given.
-    static func decryption(_ keyPath: String?) throws -> PackageDecryption? {
-        guard let keyPath else { return nil }
-        return try PackageDecryption(keyFile: URL(fileURLWithPath: keyPath))
+    static func decryption(_ keyPath: String?, passphraseEnv: String? = nil) throws -> PackageDecryption? {
+        if let keyPath { return try PackageDecryption(keyFile: URL(fileURLWithPath: keyPath)) }
+        guard let passphraseEnv else { return nil }
+        guard let phrase = ProcessInfo.processInfo.environment[passphraseEnv], !phrase.isEmpty else {
+            throw PackageError.missing("--passphrase-env: the environment variable \(passphraseEnv) is not set")
+        }
+        return PackageDecryption(passphrase: phrase)
     }
 }

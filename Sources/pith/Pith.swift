@@ -6,5 +6,6 @@ struct Pith: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pith",
         abstract: "Represent, compress, package and run large pretrained transformer models on the CPU (GB/T 42382.2).",
-        subcommands: [Generate.self, PerplexityCommand.self, Tokenize.self, Embed.self, Similarity.self, Inspect.self, GraphCommand.self, Pack.self, Unpack.self, Verify.self, Bench.self])
+        subcommands: [Generate.self, PerplexityCommand.self, Tokenize.self, Embed.self, Similarity.self, Inspect.self, GraphCommand.self,
+                      Pack.self, Unpack.self, Verify.self, Keygen.self, Bench.self])
 }

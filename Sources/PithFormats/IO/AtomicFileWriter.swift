@@ -26,12 +26,13 @@ public final class AtomicFileWriter {
     public private(set) var bytesWritten = 0
     private var done = false
 
-    /// Opens a temporary file beside `destination`; nothing appears at `destination` before `commit()`.
-    public init(destination: URL) throws {
+    /// Creates the temporary file with `permissions` (less the umask) from the start, so a secret never
+    /// sits in a file more readable than its destination will be.
+    public init(destination: URL, permissions: mode_t = 0o644) throws {
         self.destination = destination
         let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         temporary = destination.deletingLastPathComponent().appendingPathComponent(name)
-        fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, permissions)
         guard fd >= 0 else { throw Fault(description: "cannot create \(temporary.path): \(Self.lastError)") }
     }
 
@@ -85,7 +86,11 @@ public final class AtomicFileWriter {
     }
 
     /// Flushes, closes and renames the temporary file onto the destination.
-    public func commit() throws {
+    ///
+    /// With `replacingExisting` false an existing destination is left alone and the commit fails; the
+    /// check and the move are one step (a hard link, then the temporary name is removed), so no race
+    /// between them can lose a file.
+    public func commit(replacingExisting: Bool = true) throws {
         guard !done else { throw Fault(description: "file already closed") }
         done = true
         defer { fd = -1 }
@@ -96,6 +101,15 @@ public final class AtomicFileWriter {
             throw Fault(description: "cannot flush: \(why)")
         }
         close(fd)
+        if !replacingExisting {
+            guard link(temporary.path, destination.path) == 0 else {
+                let why = errno == EEXIST ? "file exists" : Self.lastError
+                unlink(temporary.path)
+                throw Fault(description: "cannot move into place: \(why)")
+            }
+            unlink(temporary.path)
+            return
+        }
         guard rename(temporary.path, destination.path) == 0 else {
             let why = Self.lastError
             unlink(temporary.path)

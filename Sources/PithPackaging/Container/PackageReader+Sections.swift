@@ -22,7 +22,7 @@ extension PackageReader {
         do {
             if e.encryption != .none {
                 guard let decryption else { throw PackageError.missing("section '\(e.name)' is encrypted: give the key (--key)") }
-                owned = try decryption.open(stored, section: e, index: UInt32(index))
+                owned = try decryption.open(stored, section: e, index: UInt32(index), reader: self)
             }
             if e.coding != .none {
                 let layout = e.coding == .tensorCoding ? try tensorLayout(forDataSection: index, decryption: decryption) : nil

@@ -94,7 +94,13 @@ public struct PackageWriter {
     /// Writes the package to `url` atomically; `progress` gets each section's name as it starts.
     @discardableResult
     public func write(to url: URL, progress: ((String) -> Void)? = nil) throws -> Report {
-        try validate()
+        var sections = self.sections
+        if let encryption {
+            // The parameters a reader needs come first, readable without the key and covered by the hashes.
+            let descriptor = try JSONEncoder().encode(encryption.descriptor)
+            sections.insert(.init(name: PackageEncryption.descriptorSection, source: .bytes(Array(descriptor)), encrypt: false), at: 0)
+        }
+        try validate(sections)
         var entries = sections.map { SectionEntry(name: $0.name) }
         // The header region: file header, model table, section table, string table, header digest.
         var strings = ByteWriter()
@@ -196,7 +202,7 @@ public struct PackageWriter {
         return w.bytes
     }
 
-    private func validate() throws {
+    private func validate(_ sections: [Section]) throws {
         var seen = Set<String>()
         for s in sections {
             guard !s.name.isEmpty, s.name.utf8.count <= 1024, !s.name.hasPrefix("/"), !s.name.split(separator: "/").contains("..") else {

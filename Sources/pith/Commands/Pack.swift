@@ -14,6 +14,7 @@ struct Pack: ParsableCommand {
     @Option(help: "A folder of runtime scripts and converter configuration to carry under Program/.") var program: String?
     @Option(help: "Ed25519 private key file to sign with (pith keygen).") var sign: String?
     @Option(help: "Symmetric key file to encrypt with (pith keygen --symmetric).") var encrypt: String?
+    @Option(help: "Encrypt with a key derived from the passphrase in this environment variable (scrypt).") var passphraseEnv: String?
     @Option(help: "Compact model data: none, zstd or rans.") var compress = "none"
 
     func run() throws {
@@ -33,6 +34,13 @@ struct Pack: ParsableCommand {
             options.coding = coding
             if let sign { options.signingKey = try PackageKeys.signingKey(URL(fileURLWithPath: sign)) }
             if let encrypt { options.encryption = try PackageEncryption(keyFile: URL(fileURLWithPath: encrypt)) }
+            if let passphraseEnv {
+                guard options.encryption == nil else { throw PackageError.malformed("--passphrase-env", "give --encrypt or --passphrase-env, not both") }
+                guard let phrase = ProcessInfo.processInfo.environment[passphraseEnv], !phrase.isEmpty else {
+                    throw PackageError.missing("--passphrase-env: the environment variable \(passphraseEnv) is not set")
+                }
+                options.encryption = try PackageEncryption(passphrase: phrase)
+            }
         }
         let loaded = try models.map { reference in try reportingErrors { try Model.load(reference) } }
         let start = ContinuousClock.now
@@ -54,6 +62,7 @@ struct Unpack: ParsableCommand {
     @Argument(help: "The package.") var package: String
     @Option(name: .shortAndLong, help: "The folder to write into.") var output: String
     @Option(help: "Key file of an encrypted package.") var key: String?
+    @Option(help: "Environment variable holding the passphrase of an encrypted package.") var passphraseEnv: String?
     @Option(help: "Model format: gguf or safetensors (default: the format it was packed from).") var to: String?
 
     func run() throws {
@@ -63,7 +72,7 @@ struct Unpack: ParsableCommand {
                 return value
             }
             let reader = try PackageReader(url: URL(fileURLWithPath: package))
-            return try Unpacker.unpack(reader, to: URL(fileURLWithPath: output), decryption: try PackageFile.decryption(key), target: target)
+            return try Unpacker.unpack(reader, to: URL(fileURLWithPath: output), decryption: try PackageFile.decryption(key, passphraseEnv: passphraseEnv), target: target)
         }
         for file in written { print(file) }
     }
