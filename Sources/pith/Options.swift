@@ -76,3 +76,18 @@ enum PackageFile {
         return PackageDecryption(passphrase: phrase)
     }
 }
+
+/// Progress lines on stderr, only when a person is watching (a terminal), so logs stay clean.
+enum Progress {
+    static let enabled = isatty(2) != 0
+
+    static func update(_ text: String) {
+        guard enabled else { return }
+        print("\r\(text)\u{1B}[K", terminator: "", to: &standardError)
+    }
+
+    /// Ends the progress line (if any) and prints `text` on stderr.
+    static func finish(_ text: String) {
+        print((enabled ? "\r" : "") + text + (enabled ? "\u{1B}[K" : ""), to: &standardError)
+    }
+}

@@ -20,7 +20,7 @@ struct Embed: ParsableCommand {
         let start = ContinuousClock.now
         let vectors = try reportingErrors {
             try embedder.embed(sentences) { done, total in
-                if total > 1000 { print("\rembedded \(done)/\(total)", terminator: "", to: &standardError) }
+                if total > 1000 { Progress.update("embedded \(done)/\(total)") }
             }
         }
         let seconds = (ContinuousClock.now - start).seconds
@@ -33,8 +33,7 @@ struct Embed: ParsableCommand {
                 print("[\(head), …] (\(vector.count))  \(sentence.prefix(60))")
             }
         }
-        print("\(sentences.count > 1000 ? "\r" : "")embedded \(sentences.count) sentence(s) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(sentences.count) / seconds)) sentences/s",
-              to: &standardError)
+        Progress.finish("embedded \(sentences.count) sentence(s) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(sentences.count) / seconds)) sentences/s")
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PithGraph
 import PithModels
+import PithPackaging
 
 /// `pith inspect`: the model's structure, graph, parameters, bytes and FLOPs, per layer and in total.
 struct Inspect: ParsableCommand {
@@ -25,6 +26,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if PackageFile.isPackage(options.model) && !graph { return try inspectPackage() }
         let model = try options.load()
         guard let main = model.structure.mainGraph else { return }
         let report = GraphStatistics(graph: main).report(context: context)
@@ -97,6 +99,28 @@ struct Inspect: ParsableCommand {
         }
     }
 
+    private func inspectPackage() throws {
+        let summary = PackageSummary(try reportingErrors { try PackageReader(url: URL(fileURLWithPath: options.model)) })
+        if json { return try printJSON(summary) }
+        let h = summary.header
+        print("package      \(summary.file)")
+        print("format       \(h.formatVersion), \(h.flags.isEmpty ? "plain" : h.flags.joined(separator: ", ")), \(Format.bytes(h.fileSize))")
+        print("header       \(h.headerSize) bytes, data from \(h.dataOffset), SHA-256 \(h.headerDigest)")
+        if let base = h.baseDigest { print("base         \(base) (residual update)") }
+        if let s = summary.signature { print("signature    \(s.algorithm), key \(s.fingerprint)") } else { print("signature    none") }
+        for m in summary.models {
+            print("model \(m.id)      \(m.kind), \(Format.count(m.parameters)) parameters; graph \(Format.bytes(m.graph.size)) at \(m.graph.offset), data \(Format.bytes(m.data.size)) at \(m.data.offset) (\(m.compression), \(m.encryption)); checksum \(m.checksum.prefix(16))…")
+        }
+        print("")
+        print("section                                   offset       stored     original  coding  encryption   sha256")
+        for s in summary.sections {
+            print("\(s.name.padding(toLength: 40, withPad: " ", startingAt: 0))  \(String(s.offset).leftPad(10))  \(Format.bytes(s.storedSize).leftPad(11))  \(Format.bytes(s.originalSize).leftPad(11))  \(s.coding.padding(toLength: 6, withPad: " ", startingAt: 0))  \(s.encryption.padding(toLength: 11, withPad: " ", startingAt: 0))  \(s.sha256.prefix(16))…")
+        }
+        for (name, text) in summary.metaInfo.sorted(by: { $0.key < $1.key }) {
+            print("\n\(name)\n\(text)")
+        }
+    }
+
     private func describe(_ name: String, _ graph: ComputationGraph) -> String {
         guard let v = graph.variable(named: name) else { return name }
         let shape = v.shape.map { $0 < 0 ? "T" : String($0) }.joined(separator: "×")
@@ -142,4 +166,9 @@ enum Format {
         case .strings(let v): "\(v)"
         }
     }
+}
+
+extension String {
+    /// Right-aligned in `width` columns.
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -45,13 +45,10 @@ struct Pack: ParsableCommand {
         let loaded = try models.map { reference in try reportingErrors { try Model.load(reference) } }
         let start = ContinuousClock.now
         let report = try reportingErrors {
-            try Packer.pack(loaded, options: options, to: URL(fileURLWithPath: output)) { name in
-                print("\rpacking \(name)\u{1B}[K", terminator: "", to: &standardError)
-            }
+            try Packer.pack(loaded, options: options, to: URL(fileURLWithPath: output)) { Progress.update("packing \($0)") }
         }
         let original = report.sections.reduce(0) { $0 + $1.original }
-        print("\rwrote \(output): \(Format.bytes(report.fileSize)) (\(report.sections.count) sections, \(Format.bytes(original)) before coding) in \(String(format: "%.2f", (ContinuousClock.now - start).seconds)) s\u{1B}[K",
-              to: &standardError)
+        Progress.finish("wrote \(output): \(Format.bytes(report.fileSize)) (\(report.sections.count) sections, \(Format.bytes(original)) before coding) in \(String(format: "%.2f", (ContinuousClock.now - start).seconds)) s")
     }
 }
 
