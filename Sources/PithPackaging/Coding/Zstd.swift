@@ -86,6 +86,8 @@ public enum Zstd {
     /// corrupt frames (checksums are verified when present) and trailing bytes all throw.
     public static func decompress(_ compressed: UnsafeRawBufferPointer, expectedSize: Int) throws -> [UInt8] {
         guard expectedSize >= 0 else { throw CodingError(.invalidInput, "zstd: negative expected size \(expectedSize)") }
+        // Frames that declare another size are refused before anything is allocated.
+        try checkFrames(compressed, expectedSize: expectedSize, label: "section")
         return try [UInt8](unsafeUninitializedCapacity: expectedSize) { out, count in
             try decompress(compressed, into: UnsafeMutableRawBufferPointer(out), label: "section")
             count = expectedSize
