@@ -96,13 +96,13 @@ import PithTensor
 
     @Test func largeTensorAcrossManyChunksDecodesIntoCallerBuffer() throws {
         var rng = CodingRandom(seed: 7)
-        let bytes = try CodingFixtures.quantized(rng.weights(32 * 200_000), .q8_0)  // 6.8 MB, 7 chunks
+        let bytes = try CodingFixtures.quantized(rng.weights(32 * 200_000), .q8_0)  // 6.8 MB, 26 chunks
         let coded = try bytes.withUnsafeBytes { try TensorCoder.encode($0, type: .q8_0) }
         var out = [UInt8](repeating: 0xAA, count: bytes.count)
         try coded.withUnsafeBytes { c in try out.withUnsafeMutableBytes { try TensorCoder.decode(c, type: .q8_0, into: $0) } }
         #expect(out == bytes)
         let header = try coded.withUnsafeBytes { try TensorCoder.readHeader($0, type: .q8_0, originalSize: bytes.count) }
-        #expect(header.chunkCount == 7)
+        #expect(header.chunkCount == (200_000 + header.chunkBlocks - 1) / header.chunkBlocks && header.chunkCount > 20)
         // Random per-row scales leave the low scale byte near uniform (raw); the quants are rANS-coded.
         #expect(header.streams[2].method == .rans)
     }
@@ -116,7 +116,8 @@ import PithTensor
         #expect(decoded == bytes)
         let header = try coded.withUnsafeBytes { try TensorCoder.readHeader($0, type: .i8, originalSize: bytes.count) }
         #expect(header.streams.map(\.method) == [.zstd])
-        #expect(coded.count < 10_000)
+        // Chunks are independent, so each of the four 256 KiB chunks carries the pattern once.
+        #expect(coded.count < 4 * 4096 + 1000)
     }
 
     @Test func encodeRejectsPartialBlocksAndBadLevels() {

@@ -8,9 +8,11 @@ import Foundation
 public enum Zstd {
     /// The level `compress` uses unless told otherwise.
     ///
-    /// Measured on SmolLM2-135M Q4_1 (98 MB, one core): level 3 gives 92.77 MB in 0.6 s, 9 gives 92.68 MB in 1.4 s,
-    /// 19 gives 89.92 MB in 92 s. Weights are near-random bytes, so they go through `TensorCoder` instead; what is
-    /// left for zstd is metadata, graphs and tokenizer text, where level 9 buys most of the ratio at ~70 MB/s.
+    /// Measured here (release, 2 shared cores). SmolLM2-135M's GGUF metadata (1.79 MB of vocabulary and merges):
+    /// level 3 → 29.2 % at 121 MB/s, 9 → 27.1 % at 19.5 MB/s, 19 → 24.5 % at 2.7 MB/s. The whole 98 MB Q4_1 file:
+    /// level 3 → 94.3 % at 680 MB/s, 9 → 94.2 % at 165 MB/s, 19 → 91.4 % in 92 s (zstd CLI, one thread).
+    /// Weights go through `TensorCoder`; what zstd gets is metadata, graphs and text, where 9 keeps most of
+    /// 19's ratio without its cost on a large section. Decompression runs at 0.9–1.5 GB/s at every level.
     public static let defaultLevel = 9
 
     /// Inputs at least this large are compressed with libzstd's worker threads, when the library has them.
