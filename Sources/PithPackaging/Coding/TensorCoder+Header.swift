@@ -132,7 +132,11 @@ extension TensorCoder {
         for i in 0..<entries {
             let n = Int(UInt32(littleEndian: table.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
             lengths[i] = n
-            total += n  // ≤ 2^32 · 2^38: no overflow
+            let (sum, overflow) = total.addingReportingOverflow(n)
+            guard !overflow, sum <= r.remaining else {
+                throw CodingError(.truncated, "tensor coding: chunk lengths run past the \(r.remaining) payload bytes at entry \(i)")
+            }
+            total = sum
         }
         guard total == r.remaining else {
             throw CodingError(total > r.remaining ? .truncated : .corrupt,
