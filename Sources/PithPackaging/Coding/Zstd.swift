@@ -9,8 +9,8 @@ public enum Zstd {
     /// The level `compress` uses unless told otherwise.
     ///
     /// Measured here (release, 2 shared cores). SmolLM2-135M's GGUF metadata (1.79 MB of vocabulary and merges):
-    /// level 3 → 29.2 % at 121 MB/s, 9 → 27.1 % at 19.5 MB/s, 19 → 24.5 % at 2.7 MB/s. The whole 98 MB Q4_1 file:
-    /// level 3 → 94.3 % at 680 MB/s, 9 → 94.2 % at 165 MB/s, 19 → 91.4 % in 92 s (zstd CLI, one thread).
+    /// level 3 → 29.2 % at 270 MB/s, 9 → 27.1 % at 57 MB/s, 19 → 24.5 % at 3.6 MB/s. The whole 98 MB Q4_1 file
+    /// (2 workers): level 3 → 94.3 % at 900 MB/s, 9 → 94.2 % at 220 MB/s, 19 → 91.4 % in 92 s (zstd CLI, 1 thread).
     /// Weights go through `TensorCoder`; what zstd gets is metadata, graphs and text, where 9 keeps most of
     /// 19's ratio without its cost on a large section. Decompression runs at 0.9–1.5 GB/s at every level.
     public static let defaultLevel = 9
