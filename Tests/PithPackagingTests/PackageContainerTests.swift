@@ -25,7 +25,7 @@ struct PackageContainerTests {
         #expect(reader.sections.count == sizes.count)
         for (i, n) in sizes.enumerated() {
             let data = try reader.section(named: "Program/s\(i).bin")
-            #expect(Array(data.bytes) == (0..<n).map { UInt8(truncatingIfNeeded: $0 * 7 + i) })
+            #expect(data.array == (0..<n).map { UInt8(truncatingIfNeeded: $0 * 7 + i) })
             #expect(reader.sections[i].offset % 64 == 0)
         }
         #expect(try reader.verify().sectionsChecked == sizes.count)

@@ -11,6 +11,7 @@ enum DefaultModels {
     static var miniLM: URL? {
         locator.path(ofAlias: "minilm").flatMap { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path) ? $0 : nil }
     }
+    static var tutorialText: URL { locator.home.appendingPathComponent("data/python-tutorial.txt") }
     nonisolated(unsafe) static let meta: [String: Any] = ["managementinfo": ["version": "1.0", "provider": "test", "license": "apache-2.0"]]
 }
 

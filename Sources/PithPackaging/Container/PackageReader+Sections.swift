@@ -7,7 +7,12 @@ public struct SectionData: @unchecked Sendable {
     /// Keeps `bytes` alive (the reader's mapping, or a decoded buffer).
     public let owner: AnyObject
 
-    public var data: Data { Data(bytes) }
+    /// `bytes` are valid only while `owner` lives: read them through these, which keep it alive.
+    public var data: Data { withExtendedLifetime(owner) { Data(bytes) } }
+    public var array: [UInt8] { withExtendedLifetime(owner) { Array(bytes) } }
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withExtendedLifetime(owner) { try body(bytes) }
+    }
 }
 
 extension PackageReader {

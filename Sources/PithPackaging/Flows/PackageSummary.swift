@@ -79,7 +79,7 @@ public struct PackageSummary: Encodable, Sendable {
         signature = reader.signature.map { Signature(algorithm: "Ed25519", fingerprint: $0.fingerprint, publicKey: hex($0.publicKey)) }
         var meta: [String: String] = [:]
         for (i, e) in reader.sections.enumerated() where e.name.hasPrefix("Meta-info/") && e.encryption == .none {
-            if let data = try? reader.section(i) { meta[e.name] = String(decoding: data.bytes, as: UTF8.self) }
+            if let data = try? reader.section(i) { meta[e.name] = String(decoding: data.array, as: UTF8.self) }
         }
         metaInfo = meta
     }

@@ -13,12 +13,12 @@ public enum Unpacker {
     public static func unpack(_ reader: PackageReader, to directory: URL, decryption: PackageDecryption? = nil,
                               target: Target? = nil, progress: ((String) -> Void)? = nil) throws -> [String] {
         var written: [String] = []
-        func write(_ relative: String, _ parts: [UnsafeRawBufferPointer]) throws {
+        func write(_ relative: String, _ parts: [SectionData]) throws {
             try checkRelative(relative, reader: reader)
             let url = directory.appendingPathComponent(relative)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let out = try AtomicFileWriter(destination: url)
-            for p in parts { try out.write(p) }
+            for p in parts { try p.withBytes { try out.write($0) } }
             try out.commit()
             written.append(relative)
         }
@@ -35,7 +35,7 @@ public enum Unpacker {
                 // The package's own layout, as files.
                 for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
                     let data = try reader.section(j, decryption: decryption)
-                    try write("Model/\(i)/" + s.name.dropFirst(prefix.count), [data.bytes])
+                    try write("Model/\(i)/" + s.name.dropFirst(prefix.count), [data])
                 }
                 continue
             }
@@ -46,24 +46,24 @@ public enum Unpacker {
             let data = try reader.section(Int(header.tensorDataSection), decryption: decryption)
             switch source.format {
             case "gguf":
-                try write("Model/" + source.file, [sourceHeader.bytes, data.bytes])
+                try write("Model/" + source.file, [sourceHeader, data])
             default:
                 // A Hugging Face folder: the weights file, tokenizer files, and every other file it had.
                 let folder = "Model/" + source.file + "/"
-                try write(folder + "model.safetensors", [sourceHeader.bytes, data.bytes])
+                try write(folder + "model.safetensors", [sourceHeader, data])
                 for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
                     let name = String(s.name.dropFirst(prefix.count))
                     if name.hasPrefix("files/") {
-                        try write(folder + name.dropFirst("files/".count), [try reader.section(j, decryption: decryption).bytes])
+                        try write(folder + name.dropFirst("files/".count), [try reader.section(j, decryption: decryption)])
                     } else if name == "tokenizer.json" || name == "tokenizer_config.json" {
-                        try write(folder + name, [try reader.section(j, decryption: decryption).bytes])
+                        try write(folder + name, [try reader.section(j, decryption: decryption)])
                     }
                 }
             }
         }
         for (j, s) in reader.sections.enumerated() where !modelSections.contains(j) {
             progress?(s.name)
-            try write(s.name, [try reader.section(j, decryption: decryption).bytes])
+            try write(s.name, [try reader.section(j, decryption: decryption)])
         }
         return written
     }

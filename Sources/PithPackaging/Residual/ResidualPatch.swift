@@ -32,9 +32,9 @@ public enum ResidualPatch {
             let bytes: [UInt8]
             switch record.origin {
             case .base:
-                bytes = Array(try base.section(named: record.name, decryption: baseDecryption).bytes)
+                bytes = try base.section(named: record.name, decryption: baseDecryption).array
             case .update:
-                bytes = Array(try update.section(named: ResidualManifest.carriedSection(for: record.name)).bytes)
+                bytes = try update.section(named: ResidualManifest.carriedSection(for: record.name)).array
             case .reconstruct:
                 bytes = try rebuild(record, manifest: manifest, base: base, update: update, baseDecryption: baseDecryption)
             }
@@ -68,13 +68,15 @@ public enum ResidualPatch {
         // The base model whose data section has this name (same layout of names as the target).
         guard let bm = base.models.first(where: { base.sections[Int($0.tensorDataSection)].name == record.name }) else {
             if tensors.contains(where: { $0.kind != .whole }) { throw PackageError.malformed("base", "has no tensor data '\(record.name)'") }
-            return try assemble(size: record.size, tensors: tensors, deltas: deltas.bytes, baseIndex: [:], baseData: nil, bits: manifest.bits)
+            return try deltas.withBytes { try assemble(size: record.size, tensors: tensors, deltas: $0, baseIndex: [:], baseData: nil, bits: manifest.bits) }
         }
         let index = try TensorIndex.decode(try base.section(Int(bm.tensorIndexSection), decryption: baseDecryption).data, file: "base tensor index")
         let data = try base.section(Int(bm.tensorDataSection), decryption: baseDecryption)
         try index.validate(dataSize: data.bytes.count, file: "base tensor index")
         let byName = Dictionary(index.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        return try assemble(size: record.size, tensors: tensors, deltas: deltas.bytes, baseIndex: byName, baseData: data.bytes, bits: manifest.bits)
+        return try deltas.withBytes { d in
+            try data.withBytes { b in try assemble(size: record.size, tensors: tensors, deltas: d, baseIndex: byName, baseData: b, bits: manifest.bits) }
+        }
     }
 
     static func assemble(size: Int, tensors: [ResidualManifest.Tensor], deltas: UnsafeRawBufferPointer, baseIndex: [String: TensorIndex.Entry],

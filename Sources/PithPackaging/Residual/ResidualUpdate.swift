@@ -41,11 +41,11 @@ public enum ResidualUpdate {
         for (i, entry) in target.sections.enumerated() where entry.name != PackageEncryption.descriptorSection {
             progress?(entry.name)
             let content = try target.section(i, decryption: options.targetDecryption)
-            let digest = hex(Array(SHA256.hash(data: content.bytes)))
+            let digest = content.withBytes { hex(Array(SHA256.hash(data: $0))) }
             var record = ResidualManifest.Section(name: entry.name, origin: .update, digest: digest, size: content.bytes.count,
                                                   encrypt: entry.encryption != .none)
             if let j = base.index(of: entry.name),
-               let same = try? base.section(j, decryption: options.baseDecryption), hex(Array(SHA256.hash(data: same.bytes))) == digest {
+               let same = try? base.section(j, decryption: options.baseDecryption), same.withBytes({ hex(Array(SHA256.hash(data: $0))) }) == digest {
                 record.origin = .base
             } else if dataSections.contains(i), let model = target.models.first(where: { Int($0.tensorDataSection) == i }),
                       let plan = try deltas(model: model, target: target, base: base, content: content, options: options) {
@@ -62,7 +62,7 @@ public enum ResidualUpdate {
                 }
                 writer.sections.append(.init(name: ResidualManifest.deltaSection(for: entry.name), source: .bytes(plan.bytes), coding: options.coding))
             } else {
-                writer.sections.append(.init(name: ResidualManifest.carriedSection(for: entry.name), source: .bytes(Array(content.bytes)),
+                writer.sections.append(.init(name: ResidualManifest.carriedSection(for: entry.name), source: .bytes(content.array),
                                              coding: options.coding))
             }
             manifest.sections.append(record)
@@ -106,13 +106,21 @@ public enum ResidualUpdate {
             baseTensors = nil
         }
         let baseByName = Dictionary((baseTensors?.index.tensors ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Both sections' bytes are read through raw pointers below: keep their owners alive throughout.
+        return try withExtendedLifetime((content, baseTensors?.data)) {
+            try plan(targetIndex, content: content, baseByName: baseByName, baseData: baseTensors?.data, options: options)
+        }
+    }
+
+    private static func plan(_ targetIndex: TensorIndex, content: SectionData, baseByName: [String: TensorIndex.Entry],
+                             baseData baseSection: SectionData?, options: Options) throws -> Plan {
         var plan = Plan(tensors: [], bytes: [], error: ReconstructionError())
         for t in targetIndex.tensors {
             let targetBytes = slice(content.bytes, t.offset, t.size)
             var record = ResidualManifest.Tensor(name: t.name, kind: .whole, type: t.type, shape: t.shape, offset: t.offset, size: t.size)
-            if let b = baseByName[t.name], let baseData = baseTensors?.data, b.shape == t.shape {
+            if let b = baseByName[t.name], let baseData = baseSection, b.shape == t.shape {
                 let baseBytes = slice(baseData.bytes, b.offset, b.size)
-                if b.type == t.type && baseBytes.elementsEqual(targetBytes) {
+                if b.type.uppercased() == t.type.uppercased() && baseBytes.elementsEqual(targetBytes) {
                     record.kind = .same
                     plan.tensors.append(record)
                     continue

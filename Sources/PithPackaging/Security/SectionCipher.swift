@@ -172,9 +172,3 @@ public struct SectionCipher: Sendable {
         if let first = failures.compactMap({ $0 }).min(by: { $0.chunk < $1.chunk }) { throw first.error }
     }
 }
-
-/// A value handed to concurrent workers that touch disjoint parts of it.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
