@@ -206,3 +206,45 @@ struct PackageContainerTests {
         }
     }
 }
+
+/// The test vector of docs/FORMAT.md: a package holding one section `Program/hello.txt` = "hello", unsigned and plain.
+/// Any change to the layout changes these bytes; the document and this test must change together.
+@Test func formatDocumentTestVector() throws {
+    var writer = PackageWriter()
+    writer.sections.append(.init(name: "Program/hello.txt", source: .bytes(Array("hello".utf8))))
+    let url = temporaryURL("vector.pith")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try writer.write(to: url)
+    let bytes = [UInt8](try Data(contentsOf: url))
+    let hexLines = stride(from: 0, to: bytes.count, by: 16).map { start in
+        bytes[start..<min(start + 16, bytes.count)].map { String(format: "%02x", $0) }.joined(separator: " ")
+    }
+    if hexLines != FormatVector.lines { print(hexLines.joined(separator: "\n")) }
+    #expect(hexLines == FormatVector.lines)
+}
+
+enum FormatVector {
+    static let lines: [String] = [
+        "50 49 54 48 50 4b 47 00 01 00 00 00 00 00 00 00",
+        "11 01 00 00 00 00 00 00 00 00 00 00 01 00 00 00",
+        "80 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00",
+        "e0 00 00 00 00 00 00 00 11 00 00 00 00 00 00 00",
+        "40 01 00 00 00 00 00 00 45 01 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 11 00 00 00 40 01 00 00 00 00 00 00",
+        "05 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "2c f2 4d ba 5f b0 a3 0e 26 e8 3b 2a c5 b9 e2 9e",
+        "1b 16 1e 5c 1f a7 42 5e 73 04 33 62 93 8b 98 24",
+        "50 72 6f 67 72 61 6d 2f 68 65 6c 6c 6f 2e 74 78",
+        "74 5c 0b b1 c2 11 71 7b 49 65 e9 cb 97 70 f9 23",
+        "85 a7 11 28 58 3e a4 de 67 91 2d b8 c9 e4 c9 02",
+        "33 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "68 65 6c 6c 6f",
+    ]
+}
