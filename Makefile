@@ -24,6 +24,10 @@ demo: build models
 	$(PITH) generate smollm2 --chat --prompt "Write one sentence about the sea." --max-tokens 48 --temperature 0
 	$(PITH) generate smollm2 --prompt "Once upon a time" --max-tokens 48 --temperature 0.8 --top-p 0.9 --seed 1
 	$(PITH) perplexity smollm2 --text $(TEXT) --context 512 --chunks 16
+	$(PITH) similarity minilm "A man is playing a guitar." "Someone plays music." "The stock market fell sharply."
+	$(PITH) pack smollm2 -o $(PITH_HOME)/smollm2.pith --meta examples/smollm2.meta.json --compress rans
+	$(PITH) verify $(PITH_HOME)/smollm2.pith
+	$(PITH) generate $(PITH_HOME)/smollm2.pith --prompt "The capital of France is" --max-tokens 16 --temperature 0
 
 # Every test, real-model ones included, built in release so the real models run at speed.
 test: deps models

@@ -50,6 +50,27 @@ enum DefaultModels {
         #expect(embedding >= start && embedding < start + mapped.count)
     }
 
+    /// `pith unpack --to safetensors`: a Hugging Face folder (f32, q/k rows un-permuted) that scores the text as the GGUF does.
+    @Test(.enabled(if: DefaultModels.smolLM2 != nil, "SmolLM2 is not fetched: run `make models` (the test did not run)"))
+    func smolLM2UnpacksToAHuggingFaceFolder() throws {
+        let model = try Model.load(try #require(DefaultModels.smolLM2).path)
+        let url = temporaryURL("smollm2-convert.pith")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var options = Packer.Options()
+        options.meta = DefaultModels.meta
+        try Packer.pack([model], options: options, to: url)
+        let out = temporaryURL("smollm2-hf")
+        defer { try? FileManager.default.removeItem(at: out) }
+        try Unpacker.unpack(try PackageReader(url: url), to: out, target: .safetensors)
+        let folder = out.appendingPathComponent("Model/SmolLM2-135M-Instruct.Q4_1")
+        let converted = try Model.load(folder.path)
+        let text = try String(contentsOf: DefaultModels.tutorialText, encoding: .utf8)
+        let a = try LanguageModel(model: model, maxBatch: 256).perplexity(text: text, context: 256, maxChunks: 2).perplexity
+        let b = try LanguageModel(model: converted, maxBatch: 256).perplexity(text: text, context: 256, maxChunks: 2).perplexity
+        print("perplexity GGUF \(a), converted Hugging Face folder \(b)")
+        #expect(abs(a - b) / a < 0.001)
+    }
+
     @Test(.enabled(if: DefaultModels.smolLM2 != nil, "SmolLM2 is not fetched: run `make models` (the test did not run)"))
     func sampledByteFlipsInALargePackageAreDetected() throws {
         let model = try Model.load(try #require(DefaultModels.smolLM2).path)

@@ -1,5 +1,6 @@
 import Foundation
 import PithFormats
+import PithModels
 
 /// The unpack flow (GB/T 42382.2 §8.3.2): read → decrypt → decode → write the directory structure of Table 57
 /// (`Model/`, `Program/`, `Meta-info/`), each model in its source format — byte for byte the file that was packed.
@@ -40,7 +41,19 @@ public enum Unpacker {
                 continue
             }
             if let target, target.rawValue != source.format {
-                throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) was packed from \(source.format); converting it to \(target.rawValue) is not supported yet"))
+                // Convert: load the packaged model and write it in the other format.
+                guard target == .safetensors else {
+                    throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) was packed from \(source.format); converting it to \(target.rawValue) is not supported yet"))
+                }
+                let model = try PackagedModelLoader.load(reader, model: i, decryption: decryption)
+                let name = (source.file as NSString).deletingPathExtension
+                try checkRelative("Model/" + name, reader: reader)
+                let folder = directory.appendingPathComponent("Model/" + name)
+                do { try HuggingFaceExporter.write(model, to: folder) } catch {
+                    throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i): \(error)"))
+                }
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] { written.append("Model/\(name)/\(file)") }
+                continue
             }
             let sourceHeader = try reader.section(named: source.headerSection, decryption: decryption)
             let data = try reader.section(Int(header.tensorDataSection), decryption: decryption)
