@@ -77,7 +77,7 @@ enum ShapeRules {
             guard target.allSatisfy({ $0 >= -1 }), target.filter({ $0 == -1 }).count <= 1 else {
                 throw fail("shape \(target) may hold one -1 and no other negative size")
             }
-            if let x = shape("input"), let xn = staticCount(x), let tn = staticCount(target), xn != tn {
+            if let x = shape("input"), let xn = VariableNode.elementCount(of: x), let tn = VariableNode.elementCount(of: target), xn != tn {
                 throw fail("cannot reshape \(x) into \(target)")
             }
         case "transpose":
@@ -113,17 +113,5 @@ enum ShapeRules {
         default:
             break
         }
-    }
-
-    /// Elements of a shape with no dynamic dimension, nil otherwise (or on overflow).
-    private static func staticCount(_ shape: [Int]) -> Int? {
-        var n = 1
-        for d in shape {
-            guard d >= 0 else { return nil }
-            let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            if overflow { return nil }
-            n = p
-        }
-        return n
     }
 }

@@ -28,7 +28,10 @@ public struct VariableNode: Codable, Sendable, Equatable {
     }
 
     /// Elements in the tensor, or nil when a dimension is dynamic or the product overflows.
-    public var elementCount: Int? {
+    public var elementCount: Int? { Self.elementCount(of: shape) }
+
+    /// Elements of `shape`, or nil when a dimension is dynamic (-1) or the product overflows.
+    public static func elementCount(of shape: [Int]) -> Int? {
         var n = 1
         for d in shape {
             guard d >= 0 else { return nil }

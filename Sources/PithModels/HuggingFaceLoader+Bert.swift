@@ -19,23 +19,9 @@ extension HuggingFaceLoader {
         let sentence = try SentenceTransformersConfig.read(folder: folder)
         let builder = BertBuilder(config: config, pooling: sentence.pooling,
                                   hasPooler: byGraphName["pooler.weight"] != nil && byGraphName["pooler.bias"] != nil)
-        let graph = builder.build { graphName in
-            guard let hf = byGraphName[graphName], let found = tensors.tensor(named: hf) else { return .dense(.f32) }
-            return .dense(found.info.dtype)
-        }
-        var weights = Weights()
-        for v in graph.variables where v.isParameter {
-            guard let hf = byGraphName[v.name], let found = tensors.tensor(named: hf) else {
-                throw ModelError.missingTensor(file: folder.path, tensor: WeightNames.bertHuggingFaceName(graph: v.name) ?? v.name)
-            }
-            guard found.info.shape == v.shape else {
-                throw ModelError.shapeMismatch(file: folder.path, tensor: hf, expected: v.shape, found: found.info.shape)
-            }
-            weights[v.name] = found.data
-        }
-        let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
-        let tokenizer: (any Tokenizer)? = FileManager.default.fileExists(atPath: tokenizerURL.path)
-            ? try loadTokenizer(tokenizerJSON: tokenizerURL) : nil
+        let graph = builder.build { encoding(of: $0, byGraphName, tensors) }
+        let weights = try bind(graph, byGraphName, tensors, folder: folder, huggingFaceName: WeightNames.bertHuggingFaceName)
+        let tokenizer = try folderTokenizer(folder)
         // Sequences are cut at sentence-transformers' max_seq_length when given, else at the position table's size.
         let maxLength = min(sentence.maxSequenceLength ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings)
         let structure = ModelStructure(name: folder.lastPathComponent, architecture: "bert", family: .encoderOnly,

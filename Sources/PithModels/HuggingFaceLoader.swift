@@ -47,27 +47,43 @@ enum HuggingFaceLoader {
         }
         // Hugging Face checkpoints keep q/k in the half-split rotary layout.
         let builder = LlamaBuilder(config: config, ropeMode: "half_split")
-        let graph = builder.build { graphName in
-            guard let hf = byGraphName[graphName], let found = tensors.tensor(named: hf) else { return .dense(.f32) }
-            return .dense(found.info.dtype)
-        }
+        let graph = builder.build { encoding(of: $0, byGraphName, tensors) }
+        let weights = try bind(graph, byGraphName, tensors, folder: folder, huggingFaceName: WeightNames.llamaHuggingFaceName)
+        let tokenizer = try folderTokenizer(folder)
+        let structure = ModelStructure(name: folder.lastPathComponent, architecture: "llama", family: .decoderOnly,
+                                       origin: folder.lastPathComponent, graphs: [graph],
+                                       metadata: ["hidden_size": String(config.hiddenSize), "num_hidden_layers": String(config.numHiddenLayers)])
+        return Model(structure: structure, weights: weights, tokenizer: tokenizer, source: folder,
+                     contextLength: config.maxPositionEmbeddings)
+    }
+
+    // MARK: - Shared by every architecture
+
+    /// A parameter's encoding: the dtype of the tensor it maps to (f32 when absent; binding then names it).
+    static func encoding(of graphName: String, _ byGraphName: [String: String], _ tensors: SafetensorsCollection) -> Encoding {
+        guard let hf = byGraphName[graphName], let found = tensors.tensor(named: hf) else { return .dense(.f32) }
+        return .dense(found.info.dtype)
+    }
+
+    /// Every parameter of `graph`, borrowed from the safetensors mapping after checking its shape.
+    static func bind(_ graph: ComputationGraph, _ byGraphName: [String: String], _ tensors: SafetensorsCollection, folder: URL,
+                     huggingFaceName: (String) -> String?) throws -> Weights {
         var weights = Weights()
         for v in graph.variables where v.isParameter {
             guard let hf = byGraphName[v.name], let found = tensors.tensor(named: hf) else {
-                throw ModelError.missingTensor(file: folder.path, tensor: WeightNames.llamaHuggingFaceName(graph: v.name) ?? v.name)
+                throw ModelError.missingTensor(file: folder.path, tensor: huggingFaceName(v.name) ?? v.name)
             }
             guard found.info.shape == v.shape else {
                 throw ModelError.shapeMismatch(file: folder.path, tensor: hf, expected: v.shape, found: found.info.shape)
             }
             weights[v.name] = found.data
         }
-        let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
-        let tokenizer: (any Tokenizer)? = FileManager.default.fileExists(atPath: tokenizerURL.path)
-            ? try loadTokenizer(tokenizerJSON: tokenizerURL) : nil
-        let structure = ModelStructure(name: folder.lastPathComponent, architecture: "llama", family: .decoderOnly,
-                                       origin: folder.lastPathComponent, graphs: [graph],
-                                       metadata: ["hidden_size": String(config.hiddenSize), "num_hidden_layers": String(config.numHiddenLayers)])
-        return Model(structure: structure, weights: weights, tokenizer: tokenizer, source: folder,
-                     contextLength: config.maxPositionEmbeddings)
+        return weights
+    }
+
+    /// The folder's tokenizer.json (with tokenizer_config.json), if it has one.
+    static func folderTokenizer(_ folder: URL) throws -> (any Tokenizer)? {
+        let url = folder.appendingPathComponent("tokenizer.json")
+        return FileManager.default.fileExists(atPath: url.path) ? try loadTokenizer(tokenizerJSON: url) : nil
     }
 }
