@@ -138,6 +138,10 @@ struct PackageContainerTests {
             ("name outside the strings", rewritten { put32(&$0, entry, UInt32.max - 3) }),
             ("model names a missing section", rewritten { put32(&$0, h.modelTableOffset + 8, 9999) }),
             ("huge original size", rewritten { put64(&$0, entry + 24, UInt64(1) << 50) }),
+            // Offsets whose sum with a table's size overflowed trapped instead of throwing (found writing scripts/fuzz.sh).
+            ("model table offset that overflows", rewritten { put64(&$0, 32, UInt64(Int.max)) }),
+            ("section table offset that overflows", rewritten { put64(&$0, 40, UInt64(Int.max)) }),
+            ("signature offset that overflows", rewritten { put32(&$0, 12, FileHeader.Flags.signed.rawValue); put64(&$0, 80, UInt64(Int.max - 7)) }),
         ]
         let lie = temporaryURL("lie.pith")
         defer { try? FileManager.default.removeItem(at: lie) }
