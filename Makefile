@@ -6,8 +6,9 @@ RELEASE = $(SWIFT) build -c release
 PITH = .build/release/pith
 TEXT = $(PITH_HOME)/data/python-tutorial.txt
 SENTENCES = $(PITH_HOME)/data/sentences.txt
+FUZZ_SECONDS ?= 60
 
-.PHONY: demo test deps build models bench clean
+.PHONY: demo test fuzz deps build models bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,10 +30,17 @@ demo: build models
 	$(PITH) verify $(PITH_HOME)/smollm2.pith
 	$(PITH) generate $(PITH_HOME)/smollm2.pith --prompt "The capital of France is" --max-tokens 16 --temperature 0
 
-# Every test, real-model ones included, built in release so the real models run at speed.
+# Every test, real-model ones included, built in release so the real models run at speed; then a bounded fuzzing
+# campaign over the readers of untrusted files.
 test: deps models
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz.sh
+
+# libFuzzer over the readers (packages, GGUF, safetensors, graphs, tokenizers, key files) for FUZZ_SECONDS in all;
+# fails on any crash, sanitizer report, leak, hang or oversized allocation (scripts/fuzz.sh, Sources/pith-fuzz).
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz.sh
 
 # Speed on the default models; set LLAMA_BENCH=/path/to/llama-bench to measure llama.cpp side by side, and
 # SBERT_PYTHON=/path/to/python (with torch and sentence-transformers) for sentence-transformers on the same sentences.
@@ -43,4 +51,4 @@ bench: build models
 	@if [ -n "$$LLAMA_BENCH" ]; then "$$LLAMA_BENCH" -m "$(PITH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" -t 2 -p 128 -n 64 -r 3; fi
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -55,3 +55,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - The fuzzing harness (scripts/fuzz.sh)
+// libFuzzer supplies its `main` when a target is built with `--sanitize=fuzzer`, so the harness has none and cannot
+// link in an ordinary build: it is declared only when PITH_FUZZ is set, and a plain `swift build` never sees it.
+if Context.environment["PITH_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "pith-fuzz",
+        dependencies: ["PithPackaging", "PithModels", "PithGraph", "PithFormats", "PithTokenizers",
+                       .product(name: "Crypto", package: "swift-crypto")],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -60,18 +60,23 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
     public var resolvedHeadDim: Int { headDim ?? hiddenSize / max(numAttentionHeads, 1) }
 
+    /// The largest width, head count or head size accepted (the graph validator's bound on heads and head sizes), so
+    /// products such as heads · head_dim and vocab · hidden stay far inside `Int`.
+    public static let maxDimension = 1 << 24
+
     /// Throws naming the first key whose value cannot describe a model.
     public func validate() throws {
         func need(_ ok: Bool, _ key: String, _ value: Int) throws {
             if !ok { throw ModelError.badConfiguration("\(key) = \(value) is invalid") }
         }
-        try need(hiddenSize > 0, "hidden_size", hiddenSize)
-        try need(intermediateSize > 0, "intermediate_size", intermediateSize)
+        let sizes = 1...Self.maxDimension
+        try need(sizes.contains(hiddenSize), "hidden_size", hiddenSize)
+        try need(sizes.contains(intermediateSize), "intermediate_size", intermediateSize)
         try need(numHiddenLayers > 0 && numHiddenLayers <= 1024, "num_hidden_layers", numHiddenLayers)
-        try need(numAttentionHeads > 0, "num_attention_heads", numAttentionHeads)
-        try need(kvHeads > 0 && numAttentionHeads % kvHeads == 0, "num_key_value_heads", kvHeads)
-        try need(resolvedHeadDim > 0 && resolvedHeadDim % 2 == 0, "head_dim", resolvedHeadDim)
-        try need(vocabSize > 0, "vocab_size", vocabSize)
+        try need(sizes.contains(numAttentionHeads), "num_attention_heads", numAttentionHeads)
+        try need(sizes.contains(kvHeads) && numAttentionHeads % kvHeads == 0, "num_key_value_heads", kvHeads)
+        try need(sizes.contains(resolvedHeadDim) && resolvedHeadDim % 2 == 0, "head_dim", resolvedHeadDim)
+        try need(vocabSize > 0 && vocabSize <= Int(Int32.max), "vocab_size", vocabSize)
     }
 }
 

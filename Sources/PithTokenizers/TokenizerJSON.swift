@@ -39,18 +39,21 @@ extension BPEVocabulary {
             throw TokenizerError(file: file, fault: "model.vocab is missing or not an object")
         }
 
-        // Entries: the model vocab, then added tokens (usually the same ids again, typed as special).
+        // Entries: the model vocab, then added tokens (usually the same ids again, typed as special). Ids index a table,
+        // so they are bounded by the entry count (as WordPiece bounds them), not only by Int32.
+        let addedTokens = root["added_tokens"] as? [Any] ?? []
+        let idLimit = min(WordPieceTokenizer.idLimit(vocab.count + addedTokens.count), Int(Int32.max))
         var entries: [Int: (String, TokenType)] = [:]
         for (token, value) in vocab {
-            guard let id = value as? Int, id >= 0, id < Int(Int32.max) else {
+            guard let id = value as? Int, id >= 0, id < idLimit else {
                 throw TokenizerError(file: file, fault: "model.vocab[\"\(token)\"] is not a valid id")
             }
             entries[id] = (token, .normal)
         }
         var leftStripping: Set<Int32> = [], rightStripping: Set<Int32> = []
-        for (index, item) in (root["added_tokens"] as? [Any] ?? []).enumerated() {
+        for (index, item) in addedTokens.enumerated() {
             let added = try reader.object(item, "added_tokens[\(index)]")
-            guard let id = added["id"] as? Int, id >= 0, id < Int(Int32.max), let content = added["content"] as? String else {
+            guard let id = added["id"] as? Int, id >= 0, id < idLimit, let content = added["content"] as? String else {
                 throw TokenizerError(file: file, fault: "added_tokens[\(index)] lacks a valid id or content")
             }
             entries[id] = (content, added["special"] as? Bool == true ? .control : .userDefined)

@@ -88,6 +88,21 @@ func loadFailure(_ reference: String) -> String? {
     }
 }
 
+/// Head counts and sizes whose product overflows `Int` passed validation and trapped while the graph was built.
+@Test func hugeHeadCountsAreRefused() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-heads-\(UUID().uuidString).gguf")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let writer = try GGUFWriter(url: url)
+    try writer.setMetadata("general.architecture", .string("llama"))
+    for (key, value) in [("embedding_length", 8), ("feed_forward_length", 16), ("block_count", 1), ("vocab_size", 12),
+                         ("attention.head_count", 1 << 40), ("attention.key_length", 1 << 40)] {
+        try writer.setMetadata("llama." + key, .uint64(UInt64(value)))
+    }
+    try writer.finish()
+    let message = try #require(loadFailure(url.path))
+    #expect(message.hasPrefix(url.path) && message.contains("num_attention_heads = 1099511627776 is invalid"))
+}
+
 @Test func aliasesResolveOrSayHowToFetch() throws {
     let locator = ModelLocator(environment: ["PITH_HOME": "/nonexistent-pith-home"])
     #expect(throws: ModelError.aliasNotFetched(alias: "smollm2",

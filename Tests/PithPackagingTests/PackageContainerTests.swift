@@ -138,6 +138,10 @@ struct PackageContainerTests {
             ("name outside the strings", rewritten { put32(&$0, entry, UInt32.max - 3) }),
             ("model names a missing section", rewritten { put32(&$0, h.modelTableOffset + 8, 9999) }),
             ("huge original size", rewritten { put64(&$0, entry + 24, UInt64(1) << 50) }),
+            // Offsets whose sum with a table's size overflowed trapped instead of throwing (found writing scripts/fuzz.sh).
+            ("model table offset that overflows", rewritten { put64(&$0, 32, UInt64(Int.max)) }),
+            ("section table offset that overflows", rewritten { put64(&$0, 40, UInt64(Int.max)) }),
+            ("signature offset that overflows", rewritten { put32(&$0, 12, FileHeader.Flags.signed.rawValue); put64(&$0, 80, UInt64(Int.max - 7)) }),
         ]
         let lie = temporaryURL("lie.pith")
         defer { try? FileManager.default.removeItem(at: lie) }
@@ -145,6 +149,33 @@ struct PackageContainerTests {
             try Data(bytes).write(to: lie)
             #expect(throws: (any Error).self, "\(name)") { try openVerifyAndLoad(lie) }
         }
+    }
+
+    /// A tensor-coded data section whose model names it as its own tensor index needed its
+    /// layout to read its layout, and recursed until the stack ran out (found writing scripts/fuzz.sh).
+    @Test func aTensorIndexThatNeedsItselfIsRefused() throws {
+        let url = temporaryURL("self-index.pith")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Packer.pack([try tinyModel()], options: Packer.Options(), to: url)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let reader = try PackageReader(url: url)
+        let (h, m) = (reader.header, reader.models[0])
+        func put32(_ at: Int, _ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.replaceSubrange(at..<(at + 4), with: $0) } }
+        // Model 0's tensor index becomes its tensor data section, which is marked rANS-coded; checksums made to match.
+        let model = h.modelTableOffset
+        put32(model + 12, m.tensorDataSection)
+        bytes[h.sectionTableOffset + Int(m.tensorDataSection) * SectionEntry.size + 32] = SectionCoding.tensorCoding.rawValue
+        var lying = m
+        lying.tensorIndexSection = m.tensorDataSection
+        bytes.replaceSubrange((model + 96)..<(model + 128), with: ModelHeader.checksum(of: lying.sectionIndices, entries: reader.sections))
+        bytes.replaceSubrange((h.headerSize - 32)..<h.headerSize, with: Array(SHA256.hash(data: bytes[0..<(h.headerSize - 32)])))
+        let lie = temporaryURL("self-index-lie.pith")
+        defer { try? FileManager.default.removeItem(at: lie) }
+        try Data(bytes).write(to: lie)
+        let opened = try PackageReader(url: lie)
+        #expect(opened.models[0].tensorIndexSection == opened.models[0].tensorDataSection)
+        #expect { _ = try PackagedModelLoader.load(opened) } throws: { "\($0)".contains("tensor index") }
+        #expect(throws: (any Error).self) { _ = try opened.section(Int(m.tensorDataSection)) }
     }
 
     @Test func encryptedPackagesNeedTheRightKeyAndPassphrase() throws {

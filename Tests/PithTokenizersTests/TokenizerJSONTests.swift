@@ -49,4 +49,18 @@ import Testing
             "\(error)".hasPrefix("x/tokenizer.json: pre_tokenizer Split pattern \\w+ has no scanner")
         }
     }
+
+    /// An id far past the entries made the reader allocate a table that long (2^31 entries, 34 GB) before checking
+    /// anything else; ids are now bounded by the entry count, as the WordPiece reader bounds them.
+    @Test func sparseIdsAreRefusedBeforeAllocating() {
+        let vocab = """
+        {"model": {"type": "BPE", "vocab": {"a": 0, "b": 2147483646}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}
+        """
+        #expect { try BPEVocabulary(tokenizerJSONData: Data(vocab.utf8)) } throws: { "\($0)".contains("model.vocab[\"b\"] is not a valid id") }
+        let added = """
+        {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"},
+         "added_tokens": [{"id": 2147483000, "content": "<x>", "special": true}]}
+        """
+        #expect { try BPEVocabulary(tokenizerJSONData: Data(added.utf8)) } throws: { "\($0)".contains("added_tokens[0] lacks a valid id") }
+    }
 }

@@ -55,6 +55,10 @@ public final class GGUFWriter {
     public func setMetadata(_ key: String, _ value: GGUFValue) throws {
         guard state == .describing else { throw fail("metadata '\(key)' added after the header was written") }
         guard !key.isEmpty else { throw fail("empty metadata key") }
+        // The data is laid out at `alignment`; another general.alignment would make readers look elsewhere.
+        if key == "general.alignment", value.int != alignment {
+            throw fail("general.alignment \(value) differs from the writer's alignment \(alignment) (give it to init)")
+        }
         guard keys.insert(key).inserted else {
             if key == "general.alignment", value.int == alignment { return }
             throw fail("metadata key '\(key)' set twice")

@@ -65,6 +65,11 @@ extension PackageReader {
         guard let model = models.first(where: { Int($0.tensorDataSection) == index }) else {
             throw PackageError.malformed("section '\(sections[index].name)'", "is tensor-coded but no model's tensor data")
         }
+        // Reading a tensor-coded index would need a layout in turn: with the index naming its own data section (or two
+        // models naming each other's), that recursion never ends.
+        guard sections[Int(model.tensorIndexSection)].coding != .tensorCoding else {
+            throw PackageError.malformed("section '\(sections[index].name)'", "its tensor index is tensor-coded itself")
+        }
         let indexData = try section(Int(model.tensorIndexSection), decryption: decryption)
         return try TensorIndex.decode(indexData.data, file: sections[Int(model.tensorIndexSection)].name).layout
     }

@@ -85,8 +85,9 @@ public final class PackageReader: @unchecked Sendable {
         guard h.modelCount <= 1 << 16, h.sectionCount <= 1 << 24 else {
             throw PackageError.malformed("file header", "\(h.modelCount) models and \(h.sectionCount) sections are absurd")
         }
-        let expectedSections = h.modelTableOffset + h.modelCount * ModelHeader.size
-        let expectedStrings = h.sectionTableOffset + h.sectionCount * SectionEntry.size
+        // Derived from the bounded counts alone: a sum with an offset from the file could overflow.
+        let expectedSections = FileHeader.size + h.modelCount * ModelHeader.size
+        let expectedStrings = expectedSections + h.sectionCount * SectionEntry.size
         guard h.modelTableOffset == FileHeader.size, h.sectionTableOffset == expectedSections,
               h.stringTableOffset == expectedStrings, h.stringTableSize <= bytes.count,
               h.headerSize == h.stringTableOffset + h.stringTableSize + 32, h.headerSize <= bytes.count,
@@ -137,7 +138,7 @@ public final class PackageReader: @unchecked Sendable {
         }
         var signature: SignatureTrailer?
         if h.flags.contains(.signed) {
-            guard h.signatureOffset >= previousEnd, h.signatureOffset % 8 == 0, h.signatureOffset + SignatureTrailer.size == h.fileSize else {
+            guard h.signatureOffset >= previousEnd, h.signatureOffset % 8 == 0, h.signatureOffset == h.fileSize - SignatureTrailer.size else {
                 throw PackageError.malformed("file header", "the signature trailer is not at the end of the file")
             }
             let trailer = try SignatureTrailer.decode(bytes, at: h.signatureOffset)

@@ -49,7 +49,7 @@ public struct TensorIndex: Codable, Sendable, Equatable {
         return Array(try encoder.encode(self))
     }
 
-    static func decode(_ data: Data, file: String) throws -> TensorIndex {
+    package static func decode(_ data: Data, file: String) throws -> TensorIndex {
         do {
             return try JSONDecoder().decode(TensorIndex.self, from: data)
         } catch {
@@ -58,7 +58,7 @@ public struct TensorIndex: Codable, Sendable, Equatable {
     }
 
     /// Checks every entry lies inside a data section of `size` bytes, in order, without overlap.
-    func validate(dataSize: Int, file: String) throws {
+    package func validate(dataSize: Int, file: String) throws {
         var end = 0
         for t in tensors.sorted(by: { $0.offset < $1.offset }) {
             guard t.offset >= end, t.size >= 0, t.offset <= dataSize, t.size <= dataSize - t.offset else {
@@ -69,7 +69,7 @@ public struct TensorIndex: Codable, Sendable, Equatable {
     }
 
     /// The per-tensor layout for entropy coding.
-    var layout: TensorLayout {
+    package var layout: TensorLayout {
         TensorLayout(tensors: tensors.sorted { $0.offset < $1.offset }.map { .init(offset: $0.offset, size: $0.size, type: $0.type) })
     }
 }

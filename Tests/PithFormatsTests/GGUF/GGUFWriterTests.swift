@@ -72,6 +72,8 @@ import PithTensor
         try w.setMetadata("k", .uint8(1))
         #expect(throws: GGUFError.self) { try w.setMetadata("k", .uint8(2)) }
         #expect(throws: GGUFError.self) { try w.setMetadata("mixed", .array([.uint8(1), .int8(1)])) }
+        // An alignment other than the writer's made a file its own reader refuses (found seeding scripts/fuzz.sh).
+        #expect(throws: GGUFError.self) { try w.setMetadata("general.alignment", .uint32(64)) }
         #expect(throws: GGUFError.self) { try w.addTensor(name: "q", dimensions: [16], type: .q4_0) }
         #expect(throws: GGUFError.self) { try w.addTensor(name: "z", dimensions: [0], type: .f32) }
         #expect(throws: GGUFError.self) { try w.addTensor(name: String(repeating: "n", count: 64), dimensions: [1], type: .f32) }
