@@ -3,7 +3,7 @@ import Testing
 @testable import PithTensor
 
 @Test func parallelForCoversEveryIndexOnce() {
-    let pool = ThreadPool.shared
+    let pool = ThreadPool(threads: 2)  // its own pool: other tests use the shared one concurrently, which makes a run serial
     for count in [0, 1, 2, 3, 7, 1000, 1537] {
         let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
         hits.initialize(repeating: 0, count: max(count, 1))
@@ -14,7 +14,7 @@ import Testing
 }
 
 @Test func runGivesEveryPartOnce() {
-    let pool = ThreadPool.shared
+    let pool = ThreadPool(threads: 2)  // its own pool: other tests use the shared one concurrently, which makes a run serial
     let parts = UnsafeMutablePointer<Int>.allocate(capacity: pool.threadCount)
     parts.initialize(repeating: 0, count: pool.threadCount)
     defer { parts.deallocate() }
@@ -28,7 +28,7 @@ import Testing
 }
 
 @Test func nestedRunRunsSeriallyInside() {
-    let pool = ThreadPool.shared
+    let pool = ThreadPool(threads: 2)  // its own pool: other tests use the shared one concurrently, which makes a run serial
     let inner = Atomic<Int>(0), outer = Atomic<Int>(0)
     pool.run { _, _ in
         outer.add(1, ordering: .relaxed)
