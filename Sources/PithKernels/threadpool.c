@@ -129,9 +129,11 @@ int pith_pool_threads(const pith_pool *pool) { return pool ? pool->threads : 1; 
 
 void pith_pool_run(pith_pool *pool, pith_job_fn fn, void *context) {
     if (!pool || pool->threads == 1 || in_job || atomic_flag_test_and_set_explicit(&pool->busy, memory_order_acquire)) {
-        const int saved = in_job;
+        // Nested, or the pool is busy with another caller's job: run every part here, in order. The partition is
+        // the same as a parallel run's, so results do not depend on whether the pool was free (reproducible bits).
+        const int saved = in_job, parts = pool ? pool->threads : 1;
         in_job = 1;
-        fn(context, 0, 1);
+        for (int part = 0; part < parts; part++) fn(context, part, parts);
         in_job = saved;
         return;
     }

@@ -30,8 +30,8 @@ public final class ThreadPool: @unchecked Sendable {
     /// Each part 0..<partCount runs exactly once, on whichever thread claims it first: when a worker is
     /// descheduled (a shared machine), the caller runs its part rather than waiting for it.
     ///
-    /// A call from inside `body`, or while another thread is running a job on this pool, runs
-    /// `body(0, 1)` on the calling thread instead.
+    /// A call from inside `body`, or while another thread is running a job on this pool, runs every part in
+    /// turn on the calling thread: the same partition, so the same results, as a parallel run.
     public func run(_ body: (Int, Int) -> Void) {
         withoutActuallyEscaping(body) { escaping in
             var closure = escaping
