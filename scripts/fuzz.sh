@@ -26,7 +26,11 @@ fi
 
 # Release (-O keeps Swift's bounds and overflow checks) is what the readers ship as, and runs several times faster
 # than debug under the sanitizers.
-build=(build --scratch-path "$SCRATCH" -c release --product pith-fuzz --sanitize=fuzzer --sanitize=address)
+# SwiftPM's --sanitize covers the C targets and the link, but hands swiftc one -sanitize= per sanitizer in set order,
+# and with swiftc the last -sanitize= wins: one build in two lost either the coverage instrumentation or ASan (measured:
+# `-sanitize=fuzzer -sanitize=address` gives no __sancov sections). The combined flag, passed last, keeps both.
+build=(build --scratch-path "$SCRATCH" -c release --product pith-fuzz --sanitize=fuzzer --sanitize=address
+       -Xswiftc -sanitize=fuzzer,address)
 echo "fuzz: building the harness (libFuzzer + AddressSanitizer) in $SCRATCH"
 mkdir -p "$SCRATCH"
 # ld.gold warns once per ASan symbol it cannot export; the log keeps everything, the terminal gets errors only.
@@ -53,6 +57,21 @@ seeds="$SCRATCH/seeds" corpus="$SCRATCH/corpus" artifacts="$SCRATCH/artifacts"
 rm -rf "$seeds"
 mkdir -p "$seeds" "$corpus" "$artifacts"
 PITH_FUZZ_SEEDS="$seeds" "$bin"
+
+# A campaign first runs its whole corpus. Past FUZZ_CORPUS_MAX files the corpus is cut to a smallest subset with the
+# same coverage (libFuzzer -merge) so that make test stays bounded as the corpus grows over runs; if that fails (an
+# input in it crashes), the corpus is kept and the campaign below reports the crash.
+if [ "$(ls "$corpus" | wc -l)" -gt "${FUZZ_CORPUS_MAX:-2000}" ]; then
+    echo "fuzz: minimizing the corpus ($(ls "$corpus" | wc -l) files)"
+    rm -rf "$corpus.min"
+    mkdir -p "$corpus.min"
+    if "$bin" -merge=1 -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 "$corpus.min" "$corpus" >"$SCRATCH/merge.log" 2>&1; then
+        rm -rf "$corpus"
+        mv "$corpus.min" "$corpus"
+    else
+        rm -rf "$corpus.min"
+    fi
+fi
 
 log="$SCRATCH/fuzz.log"
 echo "fuzz: fuzzing for ${FUZZ_SECONDS}s (log: $log)"

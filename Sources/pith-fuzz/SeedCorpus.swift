@@ -110,6 +110,7 @@ enum SeedCorpus {
             ("llama.embedding_length", .uint32(UInt32(c.hiddenSize))), ("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize))),
             ("llama.attention.head_count", .uint32(UInt32(c.numAttentionHeads))),
             ("llama.attention.head_count_kv", .uint32(UInt32(c.kvHeads))),
+            ("llama.attention.key_length", .uint32(UInt32(c.resolvedHeadDim))), ("llama.vocab_size", .uint32(UInt32(c.vocabSize))),
             ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)), ("llama.rope.freq_base", .float32(10_000)),
             ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("smollm")),
             ("tokenizer.ggml.tokens", .array(bpe.tokens.map { .string($0) })),
