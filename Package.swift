@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - Layer 1: tensor core
@@ -29,6 +30,11 @@ let package = Package(
         // MARK: - Layer 5–6: models and runtime
         .target(name: "PithModels", dependencies: ["PithGraph", "PithFormats", "PithTokenizers"]),
         .target(name: "PithRuntime", dependencies: ["PithModels", "PithGraph", "PithTensor", "PithTokenizers"]),
+        // MARK: - Layer 7: compression passes (quantization, calibration, recipes)
+        .target(name: "PithCompress", dependencies: [
+            "PithRuntime", "PithModels", "PithGraph", "PithTensor", "COpenBLAS",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // MARK: - Layer 7: packages (§8)
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .target(name: "PithPackaging", dependencies: [
@@ -38,7 +44,7 @@ let package = Package(
         ]),
         // MARK: - The command-line tool
         .executableTarget(name: "pith", dependencies: [
-            "PithRuntime", "PithModels", "PithGraph", "PithFormats", "PithPackaging",
+            "PithRuntime", "PithModels", "PithGraph", "PithFormats", "PithPackaging", "PithCompress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -51,6 +57,7 @@ let package = Package(
         .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
         .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
+        .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels"]),
         .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),
     ],
     swiftLanguageModes: [.v6]

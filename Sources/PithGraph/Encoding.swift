@@ -8,10 +8,31 @@ public enum Encoding: Sendable, Equatable, Hashable {
     case dense(ScalarType)
     /// Block-quantized in one of ggml's layouts (rows of whole blocks along the innermost dimension).
     case ggml(GGMLType)
+    /// A Pith-native quantized layout (`QuantScheme`): any bits and group size, NF4/FP4, FP8, W8A8.
+    /// Schemes with a ggml twin (4-bit or 8-bit groups of 32) are always expressed as `.ggml` (see `quantized(_:)`).
+    case quantized(QuantScheme)
 
-    /// Bytes needed for `elements` values, or nil when the count does not fit the encoding.
+    /// The encoding for `scheme`: its ggml twin when it has one, so the fast kernels and GGUF export apply.
+    public static func quantized(canonical scheme: QuantScheme) -> Encoding {
+        scheme.ggmlEquivalent.map(Encoding.ggml) ?? .quantized(scheme)
+    }
+
+    /// Bytes of a tensor of `shape` (outermost first), or nil when it does not fit the encoding.
+    public func byteCount(shape: [Int]) -> Int? {
+        guard let elements = VariableNode.elementCount(of: shape) else { return nil }
+        if case .quantized(let scheme) = self {
+            let cols = shape.last ?? 1
+            return scheme.byteCount(rows: cols == 0 ? 0 : elements / cols, cols: cols)
+        }
+        return byteCount(elements: elements)
+    }
+
+    /// Bytes needed for `elements` values, or nil when the count does not fit the encoding
+    /// (for `.quantized`, `elements` are taken as one row; prefer `byteCount(shape:)`).
     public func byteCount(elements: Int) -> Int? {
         switch self {
+        case .quantized(let scheme):
+            return scheme.byteCount(rows: 1, cols: elements)
         case .dense(let t):
             let (n, overflow) = elements.multipliedReportingOverflow(by: t.byteSize)
             return overflow ? nil : n
@@ -27,7 +48,7 @@ public enum Encoding: Sendable, Equatable, Hashable {
         case .dense(.f32): .f32
         case .dense(.f16): .f16
         case .dense(.bf16): .bf16
-        case .dense: nil
+        case .dense, .quantized: nil
         }
     }
 
@@ -36,6 +57,7 @@ public enum Encoding: Sendable, Equatable, Hashable {
         switch self {
         case .dense(let t): t.rawValue
         case .ggml(let t): t.name
+        case .quantized(let s): s.description
         }
     }
 
@@ -44,16 +66,27 @@ public enum Encoding: Sendable, Equatable, Hashable {
         switch self {
         case .dense(let t): Double(t.byteSize * 8)
         case .ggml(let t): t.bitsPerWeight
+        case .quantized(let s): s.bitsPerWeight(cols: 4096)
         }
+    }
+
+    /// Storage bits per element for rows of `cols` values (exact where the header cost depends on the row length).
+    public func bitsPerElement(cols: Int) -> Double {
+        if case .quantized(let s) = self { return s.bitsPerWeight(cols: cols) }
+        return bitsPerElement
     }
 }
 
 extension Encoding: Codable {
-    private enum Key: String, CodingKey { case kind, type }
+    private enum Key: String, CodingKey { case kind, type, scheme }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
         let kind = try c.decode(String.self, forKey: .kind)
+        if kind == "quantized" {
+            self = .quantized(try c.decode(QuantScheme.self, forKey: .scheme))
+            return
+        }
         let type = try c.decode(String.self, forKey: .type)
         switch kind {
         case "dense":
@@ -80,6 +113,10 @@ extension Encoding: Codable {
         case .ggml(let t):
             try c.encode("ggml", forKey: .kind)
             try c.encode(t.name, forKey: .type)
+        case .quantized(let s):
+            try c.encode("quantized", forKey: .kind)
+            try c.encode(s.description, forKey: .type)
+            try c.encode(s, forKey: .scheme)
         }
     }
 }

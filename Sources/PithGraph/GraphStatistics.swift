@@ -137,7 +137,7 @@ public struct LayerStatistics: Codable, Sendable, Equatable {
 
     mutating func add(parameter v: VariableNode) {
         let n = v.elementCount ?? 0
-        let b = v.encoding.byteCount(elements: n) ?? 0
+        let b = v.encoding.byteCount(shape: v.shape) ?? 0
         parameters = parameters.saturatingAdd(n)
         bytes = bytes.saturatingAdd(b)
         parametersByEncoding[v.encoding.name, default: 0] = parametersByEncoding[v.encoding.name, default: 0].saturatingAdd(n)

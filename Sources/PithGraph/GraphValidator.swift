@@ -54,7 +54,10 @@ public struct GraphValidator: Sendable {
                 if case .ggml(let t) = v.encoding, v.rowLength % t.blockSize != 0 {
                     throw Failure("parameter '\(v.name)': row of \(v.rowLength) is not a whole number of \(t.name) blocks")
                 }
-                guard let bytes = v.encoding.byteCount(elements: n) else {
+                if case .quantized(let scheme) = v.encoding, let why = scheme.problem(cols: v.rowLength) {
+                    throw Failure("parameter '\(v.name)': \(why)")
+                }
+                guard let bytes = v.encoding.byteCount(shape: v.shape) else {
                     throw Failure("parameter '\(v.name)': \(v.shape) in \(v.encoding.name) has a byte size that overflows")
                 }
                 // Totals must fit too, so counting (GraphStatistics) and allocation never overflow.

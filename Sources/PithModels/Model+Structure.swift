@@ -13,7 +13,7 @@ extension Model {
                     throw ModelError.invalid(file: source.path,
                         reason: "the graph's parameter '\(v.name)' (graph \(graph.graphID)) is not among the model's weights")
                 }
-                let expected = v.elementCount.flatMap { v.encoding.byteCount(elements: $0) }
+                let expected = v.encoding.byteCount(shape: v.shape)
                 guard expected == data.count else {
                     let wanted = expected.map { "\($0) bytes" } ?? "a size that overflows"
                     throw ModelError.invalid(file: source.path,

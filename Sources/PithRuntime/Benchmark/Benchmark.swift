@@ -42,7 +42,7 @@ extension LanguageModel {
         }
         var bytes = 0
         for name in wholeReads.union(rowReads) {
-            guard let v = vars[name], let n = v.elementCount, let full = v.encoding.byteCount(elements: n) else { continue }
+            guard let v = vars[name], let n = v.elementCount, let full = v.encoding.byteCount(shape: v.shape) else { continue }
             bytes += wholeReads.contains(name) ? full : full / max(v.shape.first ?? 1, 1)
         }
         return bytes

@@ -241,7 +241,7 @@ struct GraphCompiler {
 
     private func parameterData(_ name: String, _ v: VariableNode) throws -> TensorData {
         guard let data = weights[name] else { throw ExecutionError("parameter '\(name)' has no data") }
-        guard let elements = v.elementCount, let expected = v.encoding.byteCount(elements: elements), data.count == expected else {
+        guard let expected = v.encoding.byteCount(shape: v.shape), data.count == expected else {
             throw ExecutionError("parameter '\(name)': \(data.count) bytes do not hold \(v.shape) in \(v.encoding.name)")
         }
         return data
@@ -253,6 +253,14 @@ struct GraphCompiler {
     }
 
     private mutating func dequantized(_ name: String, _ v: VariableNode, _ data: TensorData) throws -> TensorData {
+        if case .quantized(let scheme) = v.encoding, let elements = v.elementCount {
+            // Reference path (scalar): schemes without a native kernel run as f32.
+            let cols = v.rowLength
+            let values = try QuantizedMatrix(unpacking: data.bytes, scheme: scheme, rows: elements / max(cols, 1), cols: cols).dequantize()
+            let dense = TensorData(floats: values)
+            converted.append(dense)
+            return dense
+        }
         guard let type = v.encoding.ggmlType, type.canDequantize, let elements = v.elementCount else {
             throw ExecutionError("parameter '\(name)': no kernel reads \(v.encoding.name)")
         }
