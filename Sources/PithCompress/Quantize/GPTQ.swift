@@ -1,3 +1,4 @@
+import COpenBLAS
 import PithTensor
 
 /// GPTQ (Frantar et al. 2022, "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers").
@@ -122,18 +123,33 @@ public enum GPTQ {
     }
 
     /// U (n, n, f32) with H⁻¹ = UᵀU, where H gets λ·mean(diag)·I; λ is raised ×10 up to three times on failure.
+    ///
+    /// One Cholesky and one triangular inverse, where the reference does Cholesky, inverse, Cholesky (half the
+    /// work: 0.2 s instead of 0.4 s at n = 1536 here): with J the reversal, JHJ = L̃L̃ᵀ gives H = RRᵀ for the upper
+    /// R = JL̃J, so H⁻¹ = (R⁻¹)ᵀR⁻¹ and R⁻¹ is upper with a positive diagonal: the Cholesky factor sought.
     static func inverseFactor(_ h: [Double], n: Int, dampening: Double) throws -> [Float] {
         let mean = (0..<n).reduce(0.0) { $0 + h[$1 * n + $1] } / Double(n)
         let tries = dampening > 0 ? (0...3).map { dampening * pow10($0) } : [0, 0.01, 0.1, 1]
         var last: Error?
         for lambda in tries {
-            var a = h
-            for i in 0..<n { a[i * n + i] += lambda * mean }
+            var a = [Double](repeating: 0, count: n * n)  // JHJ + λ·mean·I
+            for i in 0..<n {
+                for j in 0...i { a[i * n + j] = h[(n - 1 - i) * n + (n - 1 - j)] }
+                a[i * n + i] += lambda * mean
+            }
             do {
                 try LinearAlgebra.cholesky(&a, n: n, lower: true)
-                try LinearAlgebra.choleskyInverse(&a, n: n, lower: true)
-                try LinearAlgebra.cholesky(&a, n: n, lower: false)
-                if a.allSatisfy({ $0.isFinite }) { return a.map { Float($0) } }
+                let info = a.withUnsafeMutableBufferPointer { p in
+                    LAPACKE_dtrtri(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")), Int32(n),
+                                   p.baseAddress, Int32(n))
+                }
+                guard info == 0 else { throw LinearAlgebra.Failure.singular(index: Int(info)) }
+                // U = J L̃⁻¹ J: upper triangular.
+                var u = [Float](repeating: 0, count: n * n)
+                for i in 0..<n {
+                    for j in i..<n { u[i * n + j] = Float(a[(n - 1 - i) * n + (n - 1 - j)]) }
+                }
+                if u.allSatisfy({ $0.isFinite }) { return u }
             } catch {
                 last = error
             }

@@ -26,6 +26,8 @@ public struct InputStatistics: Sendable {
     /// Rows are summed into the Gram matrix in f32 chunks of at most this many (then added in f64), bounding the
     /// f32 accumulation to a few thousand terms.
     static let chunkRows = 2048
+    /// Gram tiles are this many features square.
+    static let gramTile = 256
 
     public init(features: Int, keepSampleRows: Int = 512) {
         self.init(features: features, keepSampleRows: keepSampleRows, keepGram: true)
@@ -61,9 +63,16 @@ public struct InputStatistics: Sendable {
             if keepsGram {
                 scratch.withUnsafeMutableBufferPointer { s in
                     guard let sp = s.baseAddress else { return }
-                    // (features, features) = Xᵀ (features, chunk) · X (chunk, features)
-                    Kernels.sgemm(transposeA: true, m: features, n: features, k: chunk, a: x, lda: features,
-                                  b: x, ldb: features, c: sp, ldc: features)
+                    // Tiles on and above the diagonal of Xᵀ (features, chunk) · X (chunk, features): a syrk's saving
+                    // with the threaded GEMM (≈ 58% of the full product's work at 1536 features).
+                    let tile = Self.gramTile
+                    for i in stride(from: 0, to: features, by: tile) {
+                        for j in stride(from: i, to: features, by: tile) {
+                            Kernels.sgemm(transposeA: true, m: min(tile, features - i), n: min(tile, features - j),
+                                          k: chunk, a: x + i, lda: features, b: x + j, ldb: features,
+                                          c: sp + i * features + j, ldc: features)
+                        }
+                    }
                 }
                 // The upper triangle, mirrored: the threaded product need not round (i, j) and (j, i) alike.
                 for i in 0..<features {

@@ -35,6 +35,7 @@ import PithTensor
         let rtn = try Self.scaledError([Float](repeating: 1, count: Self.cols), scheme: scheme)
         let awq = try Self.scaledError(s, scheme: scheme)
         #expect(abs(awq - loss) <= 1e-3 * loss, "reported \(loss), measured \(awq)")
+        print("AWQ/RTN output error, \(scheme): \(String(format: "%.3f", awq / rtn)) at α \(alpha)")
         #expect(awq < rtn * 0.9, "AWQ \(awq) (α \(alpha)) vs RTN \(rtn)")
         #expect(alpha > 0)
         // Salient channels are scaled up relative to the rest.

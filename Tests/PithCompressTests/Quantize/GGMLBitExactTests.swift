@@ -46,6 +46,19 @@ import PithFormats
         #expect(differing.isEmpty, "\(name): \(differing.count) bytes differ, first at \(differing.first ?? -1)")
     }
 
+    @Test(.enabled(if: RealModel.present, "SmolLM2-135M-Instruct.Q4_1.gguf not fetched"))
+    func everyQ4_1TensorOfTheModel() throws {
+        let file = try GGUFFile(url: try #require(RealModel.url))
+        let scheme = QuantScheme(bits: 4, groupSize: 32, symmetric: false)
+        var checked = 0
+        for info in file.tensors where info.type == .q4_1 {
+            let m = try RTN.quantize(try file.dequantize(info), rows: info.rowCount, cols: info.rowLength, scheme: scheme)
+            #expect(m.pack().elementsEqual(file.data(for: info).bytes), "\(info.name)")
+            checked += 1
+        }
+        #expect(checked >= 210)  // 30 blocks × 7 linears, at least
+    }
+
     /// The same on synthetic blocks, run with or without the model: Q4_0, Q4_1 and Q8_0-sized int8 from ggml's encoder.
     @Test func syntheticGGMLBlocksRoundTrip() throws {
         var random = TestRandom(seed: 21)

@@ -38,6 +38,7 @@ import PithTensor
         let rtn = try RTN.quantize(Self.w, rows: Self.rows, cols: Self.cols, scheme: c.scheme).dequantize()
         let gptqError = try Self.stats.outputError(original: Self.w, approximation: m.dequantize(), rows: Self.rows)
         let rtnError = try Self.stats.outputError(original: Self.w, approximation: rtn, rows: Self.rows)
+        print("GPTQ/RTN output error, \(c.testDescription): \(String(format: "%.3f", gptqError / rtnError))")
         #expect(gptqError < rtnError * Self.requiredGain, "GPTQ \(gptqError) vs RTN \(rtnError)")
         // GPTQ's reported loss is the quadratic it minimises, with the dampened H: ‖ΔX‖²/n + λ̄/2 · ‖Δ‖².
         let deq = m.dequantize()
