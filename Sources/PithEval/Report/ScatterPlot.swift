@@ -124,8 +124,13 @@ extension ScatterPlot {
             s += (p.isBase ? " stroke=\"#000000\" stroke-width=\"2\"" : " stroke=\"#ffffff\"")
             s += "><title>\(Markup.escape(title))</title></circle>\n"
         }
+        var placed: [LabelBox] = []
         for p in points {
-            s += "<text class=\"label\" x=\"\(n(px(p.x) + 8))\" y=\"\(n(py(p.y) - 6))\">\(Markup.escape(p.isBase ? p.label + " (base)" : p.label))</text>\n"
+            let text = p.isBase ? p.label + " (base)" : p.label
+            let box = LabelBox.place(text, nearX: px(p.x), y: py(p.y), canvasWidth: Double(width), avoiding: placed)
+            placed.append(box)
+            s += "<text class=\"label\" x=\"\(n(box.anchorX))\" y=\"\(n(box.baseline))\"\(box.leftOfPoint ? " text-anchor=\"end\"" : "")>"
+            s += "\(Markup.escape(text))</text>\n"
         }
         // Legend, right of the plot.
         for (i, entry) in toolColours.enumerated() {
@@ -138,6 +143,34 @@ extension ScatterPlot {
         }
         s += "</svg>\n"
         return s
+    }
+}
+
+/// Where a point's label goes: right of the point (left when it would leave the canvas), moved down past the labels
+/// already placed so that two points at the same spot keep readable labels.
+struct LabelBox {
+    var minX: Double, maxX: Double, baseline: Double
+    var anchorX: Double
+    var leftOfPoint: Bool
+
+    /// Text of 12 px sans-serif: about 7 px a character, 14 px a line.
+    static let characterWidth = 7.0, lineHeight = 14.0
+
+    static func place(_ text: String, nearX x: Double, y: Double, canvasWidth: Double, avoiding placed: [LabelBox]) -> LabelBox {
+        let width = Double(text.count) * characterWidth
+        let left = x + 8 + width > canvasWidth - 4
+        var box = LabelBox(minX: left ? x - 8 - width : x + 8, maxX: left ? x - 8 : x + 8 + width, baseline: y - 6,
+                           anchorX: left ? x - 8 : x + 8, leftOfPoint: left)
+        // Each pass moves below one overlapping label; at most one pass per placed label.
+        for _ in 0...placed.count {
+            guard let clash = placed.first(where: { $0.overlaps(box) }) else { break }
+            box.baseline = clash.baseline + lineHeight
+        }
+        return box
+    }
+
+    func overlaps(_ other: LabelBox) -> Bool {
+        minX < other.maxX && other.minX < maxX && abs(baseline - other.baseline) < Self.lineHeight
     }
 }
 
