@@ -19,8 +19,16 @@ public struct ComparisonSubject {
         self.name = name ?? model.source.deletingPathExtension().lastPathComponent
         self.method = method
         self.tool = tool
-        self.quantizeSeconds = quantizeSeconds
+        self.quantizeSeconds = quantizeSeconds ?? Self.recordedQuantizeSeconds(model)
         self.notes = notes
+    }
+
+    /// The time `pith quantize` recorded in the model's metadata (`pith.quantization` → totals.seconds), if any.
+    static func recordedQuantizeSeconds(_ model: Model) -> Double? {
+        guard let text = model.structure.metadata["pith.quantization"],
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let totals = object["totals"] as? [String: Any] else { return nil }
+        return (totals["seconds"] as? NSNumber)?.doubleValue
     }
 }
 
