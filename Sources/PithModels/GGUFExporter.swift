@@ -9,9 +9,10 @@ import PithTensor
 /// - **Configuration from the graph**, as `HuggingFaceExporter` derives it (the inverse of `LlamaBuilder`), so any
 ///   model Pith runs — loaded from a GGUF, a Hugging Face folder or a package, or rewritten by a pass — can be exported.
 /// - **Tensors in their own encoding, bytes as they are**: `ggufType(for:)` maps each parameter's encoding to the GGML
-///   type with the same layout (dense f32/f16/bf16 and every ggml block type), so export is lossless. An encoding GGUF
-///   has no type for is refused with one line naming the tensor, unless a `Fallback` (f16 or f32) asks to dequantize it;
-///   one-dimensional tensors (norms, biases) then fall back to f32, as llama.cpp keeps them.
+///   type with the same layout (dense f32/f16/bf16, every ggml block type, and the `QuantScheme`s whose bytes are a
+///   ggml block), so export is lossless. An encoding GGUF has no type for (other `Encoding.quantized` schemes, dense
+///   f64 …) is refused with one line naming the tensor and its encoding, unless a `Fallback` (f16 or f32) asks to
+///   dequantize it; one-dimensional tensors (norms, biases) then fall back to f32, as llama.cpp keeps them.
 /// - **q/k rows in GGUF's order**: graphs built with the `interleaved` rotation (from GGUF) already hold them; graphs
 ///   with `half_split` rotation (from Hugging Face) get their q/k weight and bias rows permuted as llama.cpp's
 ///   `convert_hf_to_gguf.py` does. Rows move whole, so the permutation is lossless in any encoding.
@@ -36,6 +37,8 @@ public enum GGUFExporter {
         case .dense(.bf16): .bf16
         case .dense: nil
         case .ggml(let type): type
+        // A Pith-native scheme is written only when its bytes are a ggml block layout (docs/QUANTIZATION.md).
+        case .quantized(let scheme): scheme.ggmlEquivalent
         }
     }
 
@@ -121,6 +124,9 @@ public enum GGUFExporter {
         switch v.encoding {
         case .dense(let scalar) where scalar == .f64:
             return data.bytes.bindMemory(to: Double.self).prefix(count).map { Float($0) }
+        case .quantized(let scheme):
+            let cols = v.shape.last ?? 1
+            return try QuantizedMatrix(unpacking: data.bytes, scheme: scheme, rows: count / max(cols, 1), cols: cols).dequantize()
         default:
             guard let type = v.encoding.ggmlType, type.canDequantize else {
                 throw ModelError.invalid(file: file, reason: "tensor '\(v.name)' in \(v.encoding.name) has no dequantizer")
