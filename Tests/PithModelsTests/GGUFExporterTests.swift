@@ -197,10 +197,10 @@ let hyperParameterKeys = [
         let url = temporaryGGUF("refused")
         defer { try? FileManager.default.removeItem(at: url) }
         let message = try #require(failure { try GGUFExporter.export(model: model, to: url) })
-        #expect(message == "\(url.path): tensor 'blk.0.ffn_up.weight' is stored as f64, which GGUF has no type for (export with fallback f16 or f32 to dequantize it)")
+        #expect(message == "\(url.path): tensor 'blk.0.ffn_up.weight' is stored as f64, which GGUF has no type for (export with fallback lossless, f16 or f32)")
         #expect(!FileManager.default.fileExists(atPath: url.path))
 
-        for fallback in GGUFExporter.Fallback.allCases {
+        for fallback in [GGUFExporter.Fallback.f16, .f32] {
             try GGUFExporter.export(model: model, to: url, fallback: fallback)
             let file = try GGUFFile(url: url)
             let up = try #require(file.tensor(named: "blk.0.ffn_up.weight"))
@@ -240,7 +240,7 @@ let hyperParameterKeys = [
         // Without a twin: refused by default, dequantized on request.
         let model = try exporterTinyModel(ropeMode: "half_split") { $0 == "blk.0.attn_q.weight" || $0 == "blk.0.ffn_up.weight" ? .quantized(int4g64) : .dense(.f32) }
         let message = try #require(failure { try GGUFExporter.export(model: model, to: url) })
-        #expect(message.hasSuffix("tensor 'blk.0.attn_q.weight' is stored as int4-g64-asym, which GGUF has no type for (export with fallback f16 or f32 to dequantize it)"))
+        #expect(message.hasSuffix("tensor 'blk.0.attn_q.weight' is stored as int4-g64-asym, which GGUF has no type for (export with fallback lossless, f16 or f32)"))
         try GGUFExporter.export(model: model, to: url, fallback: .f32)
         file = try GGUFFile(url: url)
         let up = try #require(file.tensor(named: "blk.0.ffn_up.weight"))
@@ -256,6 +256,35 @@ let hyperParameterKeys = [
             let hf = h * headDim + j * headDim / 2 + i
             #expect(written[(row * 64)..<((row + 1) * 64)].elementsEqual(source[(hf * 64)..<((hf + 1) * 64)]))
         }
+    }
+
+    @Test func integerSchemesAreReblockedLosslesslyOnRequest() throws {
+        let url = temporaryGGUF("reblock")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var schemes = [QuantScheme.w8a8]
+        for bits in 2...8 { for symmetric in [true, false] { for group in [32, 64, 0] {
+            schemes.append(QuantScheme(bits: bits, groupSize: group, symmetric: symmetric))
+        } } }
+        for scheme in schemes {
+            let model = try exporterTinyModel(ropeMode: "interleaved") { $0 == "blk.0.ffn_gate.weight" ? .quantized(scheme) : .dense(.f32) }
+            let expected = GGUFExporter.reblockedType(for: scheme)
+            guard let type = expected else {
+                #expect(scheme.bits >= 6 && !scheme.symmetric, "\(scheme)")
+                let message = try #require(failure { try GGUFExporter.export(model: model, to: url, fallback: .lossless) })
+                #expect(message.hasSuffix("tensor 'blk.0.ffn_gate.weight' is stored as \(scheme), which no GGUF type holds exactly (export with fallback f16 or f32)"))
+                continue
+            }
+            try GGUFExporter.export(model: model, to: url, fallback: .lossless)
+            let file = try GGUFFile(url: url)
+            let gate = try #require(file.tensor(named: "blk.0.ffn_gate.weight"))
+            // A scheme with a ggml twin is that type already; the others take the type reblockedType names.
+            #expect(gate.type == (scheme.ggmlEquivalent ?? type), "\(scheme)")
+            let values = try gate.type.dequantize(file.data(for: gate).bytes, count: 96 * 64)
+            #expect(values == (try quantizedMatrix(scheme, rows: 96, cols: 64).dequantize()), "\(scheme) as \(gate.type.name)")
+        }
+        // Schemes without an exact twin are refused even with the lossless fallback.
+        let nf4 = try exporterTinyModel(ropeMode: "interleaved") { $0 == "blk.0.ffn_gate.weight" ? .quantized(.nf4()) : .dense(.f32) }
+        #expect(failure { try GGUFExporter.export(model: nf4, to: url, fallback: .lossless) }?.contains("nf4-b64-dq, which no GGUF type holds exactly") == true)
     }
 
     @Test func aFailedExportLeavesNoFileBehind() throws {

@@ -61,7 +61,7 @@ struct Unpack: ParsableCommand {
     @Option(help: "Key file of an encrypted package.") var key: String?
     @Option(help: "Environment variable holding the passphrase of an encrypted package.") var passphraseEnv: String?
     @Option(help: "Model format: gguf (tensors in their own encoding) or safetensors (f32); default: the format it was packed from, byte for byte.") var to: String?
-    @Option(help: "With --to gguf: dequantize tensors whose encoding GGUF has no type for to f16 or f32 (default: refuse them).") var ggufFallback: String?
+    @Option(help: "With --to gguf, for tensors whose encoding GGUF has no type for: lossless (integer schemes re-blocked as Q4_0/Q4_1/Q5_0/Q5_1/Q8_0), f16 or f32 (dequantized); default: refuse them.") var ggufFallback: String?
 
     func run() throws {
         let written = try reportingErrors {
@@ -70,7 +70,7 @@ struct Unpack: ParsableCommand {
                 return value
             }
             let fallback = try ggufFallback.map { f in
-                guard let value = GGUFExporter.Fallback(rawValue: f) else { throw PackageError.malformed("--gguf-fallback", "'\(f)' is not f16 or f32") }
+                guard let value = GGUFExporter.Fallback(rawValue: f) else { throw PackageError.malformed("--gguf-fallback", "'\(f)' is not lossless, f16 or f32") }
                 return value
             }
             let reader = try PackageReader(url: URL(fileURLWithPath: package))
