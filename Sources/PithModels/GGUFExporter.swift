@@ -54,6 +54,7 @@ public enum GGUFExporter {
         guard ropeMode == "interleaved" || ropeMode == "half_split" else {
             throw ModelError.invalid(file: model.source.path, reason: "rope mode '\(ropeMode)' has no GGUF layout")
         }
+        try checkPlainLlama(model, config: config, ropeMode: ropeMode)
         let plan = try tensorPlan(model, fallback: fallback, destination: url)
         let writer = try GGUFWriter(url: url)
         for (key, value) in try metadata(model, config: config, quantized: plan.contains { $0.type.isQuantized }) {
@@ -84,6 +85,28 @@ public enum GGUFExporter {
             }
         }
         try writer.finish()
+    }
+
+    /// Refuses a main graph that is not what `LlamaBuilder` builds for its configuration (a pass that added, removed or
+    /// rewired operators): GGUF's `llama` architecture would run the plain graph over its weights, silently wrong.
+    static func checkPlainLlama(_ model: Model, config: LlamaConfiguration, ropeMode: String) throws {
+        guard let graph = model.structure.mainGraph else {
+            throw ModelError.invalid(file: model.source.path, reason: "the model has no main graph")
+        }
+        let encodings = Dictionary(graph.variables.map { ($0.name, $0.encoding) }, uniquingKeysWith: { a, _ in a })
+        let plain = LlamaBuilder(config: config, ropeMode: ropeMode).build { encodings[$0] ?? .dense(.f32) }
+        func fail(_ what: String) -> ModelError {
+            .invalid(file: model.source.path, reason: "\(what) differs from the plain Llama graph GGUF's llama architecture describes")
+        }
+        for (a, b) in zip(graph.operators, plain.operators) where a != b {
+            throw fail("operator '\(a.name)' (\(a.type))")
+        }
+        guard graph.operators.count == plain.operators.count else {
+            throw fail("the operator count (\(graph.operators.count), plain \(plain.operators.count))")
+        }
+        let shapes = { (g: ComputationGraph) in Dictionary(g.variables.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }) }
+        let (have, want) = (shapes(graph), shapes(plain))
+        if let name = want.keys.sorted().first(where: { have[$0] != want[$0] }) { throw fail("variable '\(name)'") }
     }
 
     // MARK: - Tensors

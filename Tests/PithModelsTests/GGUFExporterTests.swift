@@ -287,6 +287,19 @@ let hyperParameterKeys = [
         #expect(failure { try GGUFExporter.export(model: nf4, to: url, fallback: .lossless) }?.contains("nf4-b64-dq, which no GGUF type holds exactly") == true)
     }
 
+    /// A pass that rewires the graph (here: an extra scaling of the residual) cannot be written as GGUF's llama.
+    @Test func aGraphThatIsNotPlainLlamaIsRefused() throws {
+        var model = try exporterTinyModel(ropeMode: "interleaved")
+        var graph = try #require(model.structure.mainGraph)
+        let index = try #require(graph.operators.firstIndex { $0.name == "blk.0.ffn_residual" })
+        graph.operators[index].type = "mul"
+        model.structure.graphs = [graph]
+        let url = temporaryGGUF("rewired")
+        #expect(failure { try GGUFExporter.export(model: model, to: url) }
+                == "/nonexistent/tiny: operator 'blk.0.ffn_residual' (mul) differs from the plain Llama graph GGUF's llama architecture describes")
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+    }
+
     @Test func aFailedExportLeavesNoFileBehind() throws {
         var model = try exporterTinyModel(ropeMode: "interleaved")
         model.weights["blk.0.ffn_down.weight"] = nil
