@@ -51,6 +51,8 @@ struct ExecutionPlan {
     var widthOf: [String: Int] = [:]
     /// Integer graph inputs in order (token ids, positions, selected rows …).
     var integerInputs: [String] = []
+    /// f32 graph inputs in order (activations fed from outside, e.g. a block's hidden states); each has a slot.
+    var floatInputs: [String] = []
     /// Width of each attention operator's cache rows.
     var cacheWidths: [Int] = []
     /// Values sent and not yet received (send/recv with one rank), in send order.

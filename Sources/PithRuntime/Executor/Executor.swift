@@ -59,29 +59,7 @@ public final class Executor: @unchecked Sendable {
     ///   - batch: how many equal-length sequences the rows hold, one after another (encoders; decoders use 1).
     ///   - state: the KV caches; needed when the graph has cached attention, ignored otherwise.
     public func run(inputs: [String: [Int32]], rows: Int, batch: Int = 1, state: ExecutionState? = nil) throws -> [String: Output] {
-        guard rows > 0, rows <= maxRows else { throw ExecutionError("a call takes 1…\(maxRows) rows, got \(rows)") }
-        guard batch > 0, rows % batch == 0 else { throw ExecutionError("\(rows) rows do not split into \(batch) equal sequences") }
-        if !plan.cacheWidths.isEmpty {
-            guard let state else { throw ExecutionError("the graph keeps a KV cache: pass a state") }
-            guard batch == 1 else { throw ExecutionError("a graph with a KV cache runs one sequence per call") }
-            guard state.length + rows <= state.capacity else {
-                throw ExecutionError("context full: \(state.length) + \(rows) tokens exceed the cache of \(state.capacity)")
-            }
-        }
-        var ints: [[Int32]] = []
-        for name in plan.integerInputs {
-            guard let values = inputs[name] else { throw ExecutionError("missing graph input '\(name)'") }
-            ints.append(values)
-        }
-        let call = Call(ints: ints, rows: rows, batch: batch, state: state)
-        for step in plan.steps { try execute(step, call) }
-        if let state, !plan.cacheWidths.isEmpty { state.length += rows }
-        var result: [String: Output] = [:]
-        for (name, slot, w) in plan.outputs {
-            let n = rowsInSlot[slot]
-            result[name] = Output(rows: n, width: w, values: Array(UnsafeBufferPointer(start: buffers[slot], count: n * w)))
-        }
-        return result
+        try run(inputs: inputs, floats: [:], rows: rows, batch: batch, state: state)
     }
 
     /// What one `run` works on.
@@ -95,7 +73,7 @@ public final class Executor: @unchecked Sendable {
 
     // MARK: - Steps
 
-    private func execute(_ step: Step, _ call: Call) throws {
+    func execute(_ step: Step, _ call: Call) throws {
         let ints = call.ints
         switch step {
         case .embedding(let ids, let table, let out):
