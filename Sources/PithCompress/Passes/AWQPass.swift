@@ -11,12 +11,12 @@ public struct AWQPass: CompressionPass {
         public var clip = true
         /// Points of the α grid in [0, 1).
         public var grid = 20
-        /// Input rows kept to evaluate the search loss on.
-        public var sampleRows = 256
+        /// Input rows kept for the search loss (used when the statistics carry no Gram matrix).
+        public var maxSampleRows = 512
         public init() {}
         enum CodingKeys: String, CodingKey {
             case bits, symmetric, clip, grid
-            case groupSize = "group_size", sampleRows = "sample_rows"
+            case groupSize = "group_size", maxSampleRows = "max_sample_rows"
         }
     }
 
@@ -27,7 +27,9 @@ public struct AWQPass: CompressionPass {
     public init(parameters: Parameters) throws {
         try IntegerGrid.validate(bits: parameters.bits, groupSize: parameters.groupSize)
         guard parameters.grid >= 1 else { throw RecipeError("grid must be at least 1, is \(parameters.grid)") }
-        guard parameters.sampleRows >= 1 else { throw RecipeError("sample_rows must be at least 1, is \(parameters.sampleRows)") }
+        guard parameters.maxSampleRows >= 1 else {
+            throw RecipeError("max_sample_rows must be at least 1, is \(parameters.maxSampleRows)")
+        }
         self.parameters = parameters
     }
 
@@ -35,15 +37,18 @@ public struct AWQPass: CompressionPass {
         QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric)
     }
 
-    public var sampleRowsWanted: Int { parameters.sampleRows }
+    public var sampleRowsWanted: Int { parameters.maxSampleRows }
 
     public var equalizes: Bool { true }
 
     public func equalize(_ group: EqualizationGroup) throws -> Equalization? {
         guard let cols = group.layers.first?.cols else { return nil }
         let (scheme, _) = try scheme(cols: cols)
+        var options = AWQOptions()
+        options.grid = parameters.grid
+        options.maxSampleRows = parameters.maxSampleRows
         let found = try AWQ.searchScales(weights: group.layers.map(\.weights), rows: group.layers.map(\.rows), cols: cols,
-                                         scheme: scheme, statistics: group.statistics, options: AWQOptions(grid: parameters.grid))
+                                         scheme: scheme, statistics: group.statistics, options: options)
         return Equalization(scales: found.scales, alpha: found.alpha, loss: found.loss)
     }
 
@@ -51,7 +56,7 @@ public struct AWQPass: CompressionPass {
         let (scheme, note) = try scheme(cols: layer.cols)
         var weights = layer.weights
         if parameters.clip, let statistics = layer.statistics {
-            weights = AWQ.clip(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, statistics: statistics)
+            weights = try AWQ.clip(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, statistics: statistics)
         }
         let matrix = try RTN.quantize(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, clipSearch: false, importance: nil)
         return LayerResult(matrix: matrix, notes: note.map { [$0] } ?? [])

@@ -10,10 +10,10 @@ public struct GPTQPass: CompressionPass {
         /// λ added to H's diagonal, as a fraction of its mean.
         public var dampening = 0.01
         /// Columns in order of decreasing H diagonal.
-        public var actOrder = false
+        public var actOrder = true
         public var blockSize = 128
         /// Group scales from the unmodified weights, before any column is quantized.
-        public var staticGroups = false
+        public var staticGroups = true
         public init() {}
         enum CodingKeys: String, CodingKey {
             case bits, symmetric, dampening
@@ -41,8 +41,11 @@ public struct GPTQPass: CompressionPass {
     public func apply(to layer: LinearLayer) throws -> LayerResult {
         let (scheme, note) = try scheme(cols: layer.cols)
         guard let statistics = layer.statistics else { throw RecipeError("gptq: layer '\(layer.name)' has no calibration statistics") }
-        let options = GPTQOptions(dampening: parameters.dampening, blockSize: parameters.blockSize,
-                                  actOrder: parameters.actOrder, staticGroups: parameters.staticGroups)
+        var options = GPTQOptions()
+        options.dampening = parameters.dampening
+        options.blockSize = parameters.blockSize
+        options.actOrder = parameters.actOrder
+        options.staticGroups = parameters.staticGroups
         let (matrix, loss) = try GPTQ.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme,
                                                statistics: statistics, options: options)
         return LayerResult(matrix: matrix, loss: loss, notes: note.map { [$0] } ?? [])

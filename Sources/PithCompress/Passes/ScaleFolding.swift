@@ -1,4 +1,5 @@
 import PithGraph
+import PithModels
 
 /// Where per-input-channel scales s can be folded so the float model computes exactly what it did: the operator that
 /// produces a linear group's input X is changed to produce X/s, and each linear of the group gets W·diag(s).
@@ -122,4 +123,33 @@ public enum ScaleFolding {
 public struct FoldRefusal: Error, Sendable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension ScaleFolding {
+    /// Folds `scales` on `input` into the stored weights: the producer's parameters divided, and the columns of every
+    /// linear reading `input` multiplied (all written back as dense f32). The float model computes the same function.
+    public static func apply(_ scales: [Float], on input: String, to model: Model) throws -> Model {
+        guard let graph = model.structure.mainGraph else { throw QuantizationError("the model has no main graph") }
+        let readers = graph.operators.filter { $0.type == "linear" && $0.input("input") == input }
+        let all = Set(graph.operators.map(\.name))
+        let site: Site
+        switch self.site(for: input, group: Set(readers.map(\.name)), in: graph, allowed: all) {
+        case .failure(let refusal): throw QuantizationError("cannot fold scales on '\(input)': \(refusal.description)")
+        case .success(let s): site = s
+        }
+        var model = model
+        for (k, name) in site.parameters.enumerated() {
+            var values = try model.floatValues(of: name)
+            let cols = k == 0 ? (model.parameter(named: name)?.shape.count == 2 ? model.parameter(named: name)?.rowLength ?? 1 : 1) : 1
+            divide(&values, by: scales, rowsOf: cols)
+            model.store(name, floats: values)
+        }
+        for op in readers {
+            guard let w = op.input("weight") else { continue }
+            var values = try model.floatValues(of: w)
+            multiplyColumns(&values, by: scales)
+            model.store(w, floats: values)
+        }
+        return model
+    }
 }

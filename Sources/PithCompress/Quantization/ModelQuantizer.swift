@@ -137,7 +137,12 @@ struct QuantizationRun {
                 options.progress?("\(cut.key): captured the inputs of \(blockSites.count) linears over \(calibration.count) × \(calibration.length) tokens in \(String(format: "%.2f", (ContinuousClock.now - clock).seconds)) s")
                 var working: [String: [Float]] = [:]
                 for site in blockSites { working[site.weight] = try model.floatValues(of: site.weight) }
-                try equalize(blockSites, segment: cut, working: &working, statistics: &statistics)
+                if try equalize(blockSites, segment: cut, working: &working, statistics: statistics) {
+                    // The block, equalised but still float, is stored so a second capture measures the inputs the
+                    // linears now get (X/s): exactly, where rescaling the first statistics would need their internals.
+                    for site in blockSites { if let w = working[site.weight] { model.store(site.weight, floats: w) } }
+                    statistics = try capture(blockSites, segment: cut, runner: runner, store: store)
+                }
                 for site in blockSites { try quantize(site, weights: working[site.weight] ?? [], statistics: statistics[site.input]) }
             }
             guard i < last else { break }
@@ -171,8 +176,10 @@ struct QuantizationRun {
 
     // MARK: - Equalisation (AWQ, SmoothQuant)
 
+    /// Scales and folds each group whose pass equalises; true when any was folded.
     mutating func equalize(_ blockSites: [LinearSite], segment cut: GraphSegment, working: inout [String: [Float]],
-                           statistics: inout [String: InputStatistics]) throws {
+                           statistics: [String: InputStatistics]) throws -> Bool {
+        var folded = false
         // Groups: linears reading one input through one pass with one set of parameters, in graph order.
         var order: [String] = []
         var groups: [String: [LinearSite]] = [:]
@@ -196,6 +203,13 @@ struct QuantizationRun {
             case .success(let s):
                 site = s
             }
+            if case .linearRows(let op, let w, _) = site, working[w] == nil, let v = model.parameter(named: w) {
+                if case .dense = v.encoding {} else {
+                    report.skipped = "its producer '\(op)' is not quantized here and is stored as \(v.encoding.name); folding would rewrite it"
+                    equalizations.append(report)
+                    continue
+                }
+            }
             let layers = group.map {
                 LinearLayer(name: $0.name, weightName: $0.weight, rows: $0.rows, cols: $0.cols, weights: working[$0.weight] ?? [], statistics: stats)
             }
@@ -205,7 +219,7 @@ struct QuantizationRun {
             }
             try fold(found.scales, into: site, working: &working)
             for s in group { if var w = working[s.weight] { ScaleFolding.multiplyColumns(&w, by: found.scales); working[s.weight] = w } }
-            statistics[first.input] = stats.dividing(by: found.scales)
+            folded = true
             report.foldedInto = site.operatorName
             report.alpha = found.alpha
             report.loss = found.loss
@@ -213,6 +227,7 @@ struct QuantizationRun {
             options.progress?("\(group.map(\.name).joined(separator: ", ")): \(first.pass.name) scales folded into \(site.operatorName)"
                 + (found.alpha.map { String(format: " (α %.2f)", $0) } ?? ""))
         }
+        return folded
     }
 
     /// Divides the site's parameters by `scales`: a target linear's working copy, or the stored values (as dense f32).

@@ -9,15 +9,17 @@ import PithTensor
 public struct InputStatistics: Sendable {
     public let features: Int
     public let keepSampleRows: Int
+    public let keepsGram = true
     public private(set) var tokens = 0
     /// XᵀX, (features, features).
-    public var gram: [Double]
-    public var absSum: [Double]
-    public var absMax: [Float]
+    public private(set) var gram: [Double]
+    public private(set) var absSum: [Double]
+    public private(set) var absMax: [Float]
     /// Up to `keepSampleRows` rows, (n, features).
-    public var sampleRows: [Float] = []
+    public private(set) var sampleRows: [Float] = []
+    public var sampleCount: Int { sampleRows.count / max(features, 1) }
 
-    public init(features: Int, keepSampleRows: Int = 0) {
+    public init(features: Int, keepSampleRows: Int = 512) {
         self.features = features
         self.keepSampleRows = keepSampleRows
         gram = [Double](repeating: 0, count: features * features)
@@ -90,14 +92,9 @@ public enum RTN {
 public struct GPTQOptions: Sendable {
     public var dampening: Double = 0.01
     public var blockSize: Int = 128
-    public var actOrder = false
-    public var staticGroups = false
-    public init(dampening: Double = 0.01, blockSize: Int = 128, actOrder: Bool = false, staticGroups: Bool = false) {
-        self.dampening = dampening
-        self.blockSize = blockSize
-        self.actOrder = actOrder
-        self.staticGroups = staticGroups
-    }
+    public var actOrder = true
+    public var staticGroups = true
+    public init() {}
 }
 
 /// GPTQ (Frantar et al. 2022), plain column by column (no act-order, no lazy batches).
@@ -152,7 +149,9 @@ public enum GPTQ {
 
 public struct AWQOptions: Sendable {
     public var grid = 20
-    public init(grid: Int = 20) { self.grid = grid }
+    public var clipSearch = true
+    public var maxSampleRows = 512
+    public init() {}
 }
 
 /// AWQ (Lin et al. 2023): per-input-channel scales s = mean|x|^α, α from a grid, minimising the output error.
@@ -190,12 +189,13 @@ public enum AWQ {
         return best
     }
 
-    public static func clip(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme, statistics: InputStatistics) -> [Float] { w }
+    public static func clip(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme, statistics: InputStatistics,
+                            grid: Int = 20, maxShrink: Double = 0.5) throws -> [Float] { w }
 }
 
 /// SmoothQuant (Xiao et al. 2022): s_j = max|X_j|^α / max|W_j|^(1−α).
 public enum SmoothQuant {
-    public static func scales(activationAbsMax: [Float], weights: [[Float]], rows: [Int], cols: Int, alpha: Double) -> [Float] {
+    public static func scales(activationAbsMax: [Float], weights: [[Float]], rows: [Int], cols: Int, alpha: Double = 0.5) -> [Float] {
         (0..<cols).map { j in
             var wmax: Float = 0
             for (w, r) in zip(weights, rows) { for i in 0..<r { wmax = max(wmax, abs(w[i * cols + j])) } }
