@@ -18,6 +18,12 @@ public struct CalibrationSet: Sendable {
     ///   - samples: windows wanted; fewer are taken when the text is short (`note` says so).
     ///   - length: tokens per sample, template tokens included.
     public init(text: String, tokenizer: any Tokenizer, samples wanted: Int, length: Int) throws {
+        // An encoder's tokenizer.json truncates to its sentence length; calibration reads the whole text.
+        var tokenizer = tokenizer
+        if var wordPiece = tokenizer as? WordPieceTokenizer {
+            wordPiece.maxLength = nil
+            tokenizer = wordPiece
+        }
         guard wanted >= 1 else { throw RecipeError("--samples must be at least 1, is \(wanted)") }
         let (prefix, suffix) = Self.template(of: tokenizer)
         let body = length - prefix.count - suffix.count

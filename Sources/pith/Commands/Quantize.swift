@@ -59,20 +59,20 @@ struct Quantize: ParsableCommand {
                                           samples: samples, length: seqLen)
             }
         }
+        // The package's required meta-info is checked before the (long) quantization, not after.
+        var packing = Packer.Options()
+        packing.meta = try reportingErrors { try packageMeta(for: model) }
+        let missing = MetaInfo.derive(models: [model], packageDigestHint: "", overrides: packing.meta).missingRequired
+        guard missing.isEmpty else {
+            print("pith: managementinfo.json would lack required field(s) \(missing.joined(separator: ", ")): give them in --meta {\"managementinfo\": {…}}", to: &standardError)
+            throw ExitCode(1)
+        }
         let verbose = progress || Progress.enabled
         let clock = ContinuousClock.now
         let (quantized, report) = try reportingErrors {
             try ModelQuantizer.quantize(model, recipe: recipe, options: QuantizationOptions(calibration: calibration) { line in
                 if verbose { print(line, to: &standardError) }
             })
-        }
-        var packing = Packer.Options()
-        packing.meta = try reportingErrors { try meta.map(Self.readMeta) }
-        // Meta-info needs a version; a model that names none (SmolLM2's GGUF) gets its structure's.
-        if quantized.structure.metadata["general.version"] == nil {
-            var management = packing.meta?["managementinfo"] as? [String: Any] ?? [:]
-            if management["version"] == nil { management["version"] = quantized.structure.version }
-            packing.meta = (packing.meta ?? [:]).merging(["managementinfo": management]) { $1 }
         }
         let written = try reportingErrors { try Packer.pack([quantized], options: packing, to: URL(fileURLWithPath: output)) }
         if let exportGguf { try reportingErrors { try GGUFExport.write(quantized, to: URL(fileURLWithPath: exportGguf)) } }
@@ -104,10 +104,20 @@ struct Quantize: ParsableCommand {
         return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)
     }
 
-    static func readMeta(_ path: String) throws -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw PackageError.missing("\(path): cannot read file") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw PackageError.malformed(path, "not a JSON object") }
-        return object
+    /// --meta's fields; a model whose metadata names no version (SmolLM2's GGUF) gets its structure's.
+    func packageMeta(for model: Model) throws -> [String: Any]? {
+        var result: [String: Any]?
+        if let meta {
+            guard let data = FileManager.default.contents(atPath: meta) else { throw PackageError.missing("\(meta): cannot read file") }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw PackageError.malformed(meta, "not a JSON object") }
+            result = object
+        }
+        if model.structure.metadata["general.version"] == nil {
+            var management = result?["managementinfo"] as? [String: Any] ?? [:]
+            if management["version"] == nil { management["version"] = model.structure.version }
+            result = (result ?? [:]).merging(["managementinfo": management]) { $1 }
+        }
+        return result
     }
 
     static func printTable(_ report: QuantizationReport) {
