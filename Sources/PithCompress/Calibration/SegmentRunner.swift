@@ -18,8 +18,9 @@ struct SegmentRunner {
 
     /// Runs `graph` (attention made cache-free, so sequences of one call attend only to themselves) with `weights`;
     /// f32 inputs come from `store`, integer inputs are made for the samples. Returns the graph's outputs, all rows.
+    /// `keepOutputs` false runs for the taps alone and returns nothing (a capture needs no copy of what it tapped).
     func run(_ graph: ComputationGraph, weights: Weights, store: [String: [Float]], tap: Set<String> = [],
-             handler: Executor.TapHandler? = nil) throws -> [String: [Float]] {
+             keepOutputs: Bool = true, handler: Executor.TapHandler? = nil) throws -> [String: [Float]] {
         var graph = graph.withoutAttentionCache()
         graph.parentGraphID = -1
         let structure = ModelStructure(name: graph.name ?? "segment", architecture: "segment", family: .decoderOnly,
@@ -35,7 +36,7 @@ struct SegmentRunner {
             let result = try withSlices(executor.floatInputNames, store: store, samples: start..<end) { floats in
                 try executor.run(inputs: ints, floats: floats, rows: rows, batch: batch, tap: tap, handler: handler)
             }
-            for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) }
+            if keepOutputs { for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) } }
             start = end
         }
         return outputs

@@ -165,7 +165,7 @@ struct QuantizationRun {
         let inputs = Array(Set(blockSites.map(\.input))).sorted()
         let current = try graph.segment(key: cut.key, operators: cut.operatorIndices)
         let capture = try current.graph.pruned(toProduce: inputs)
-        _ = try runner.run(capture, weights: model.weights, store: store, tap: Set(inputs)) { name, values, rows, width in
+        _ = try runner.run(capture, weights: model.weights, store: store, tap: Set(inputs), keepOutputs: false) { name, values, rows, width in
             guard let base = values.baseAddress, statistics[name]?.features == width else {
                 throw QuantizationError("'\(name)' has \(width) features, its linear expects \(statistics[name]?.features ?? 0)")
             }
