@@ -8,6 +8,8 @@ struct BoundWeight {
     /// (rows, cols) with cols contiguous; a vector is (1, n).
     let rows: Int
     let cols: Int
+    /// A Pith-native quantized layout run by its own kernels (then `type` is unused); nil for ggml and dense types.
+    var quantized: QuantizedWeightKernel? = nil
     var floats: UnsafePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
 }
 

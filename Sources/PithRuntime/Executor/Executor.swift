@@ -103,13 +103,12 @@ public final class Executor: @unchecked Sendable {
             guard tokens.count <= maxRows else { throw ExecutionError("too many token ids") }
             for (t, id) in tokens.enumerated() {
                 guard id >= 0, Int(id) < table.rows else { throw ExecutionError("token id \(id) outside the vocabulary of \(table.rows)") }
-                Kernels.embeddingRow(table: table.pointer, type: table.type, cols: table.cols, index: Int(id),
-                                     into: buffers[out] + t * table.cols)
+                table.embeddingRow(Int(id), into: buffers[out] + t * table.cols)
             }
             rowsInSlot[out] = tokens.count
         case .linear(let input, let w, let bias, let out):
             let n = rowsInSlot[input]
-            Kernels.linear(weight: w.pointer, type: w.type, rows: w.rows, cols: w.cols, input: buffers[input], tokens: n, output: buffers[out])
+            w.linear(input: buffers[input], tokens: n, output: buffers[out])
             if let bias { Kernels.addBias(bias, to: buffers[out], rows: w.rows, tokens: n) }
             rowsInSlot[out] = n
         case .rmsNorm(let input, let weight, let eps, let width, let out):

@@ -227,6 +227,9 @@ struct GraphCompiler {
         if let type = v.encoding.ggmlType, Kernels.supportsLinear(type) {
             return BoundWeight(pointer: try base(data, name), type: type, rows: rows, cols: cols)
         }
+        if case .quantized(let scheme) = v.encoding, let kernel = QuantizedWeightKernel(scheme: scheme, rows: rows, cols: cols) {
+            return BoundWeight(pointer: try base(data, name), type: .f32, rows: rows, cols: cols, quantized: kernel)
+        }
         let dense = try dequantized(name, v, data)
         return BoundWeight(pointer: try base(dense, name), type: .f32, rows: rows, cols: cols)
     }
