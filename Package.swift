@@ -42,9 +42,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // MARK: - Layer 9: evaluation (perplexity, KL divergence, size, speed, reports)
+        .target(name: "PithEval", dependencies: ["PithRuntime", "PithModels", "PithGraph", "PithTokenizers", "PithTensor", "PithFormats"]),
         // MARK: - The command-line tool
         .executableTarget(name: "pith", dependencies: [
-            "PithRuntime", "PithModels", "PithGraph", "PithFormats", "PithPackaging", "PithCompress",
+            "PithRuntime", "PithModels", "PithGraph", "PithFormats", "PithPackaging", "PithCompress", "PithEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
         .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels", "PithPackaging"]),
         .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),
+        .testTarget(name: "PithEvalTests", dependencies: ["PithEval", "PithRuntime", "PithModels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -38,6 +38,21 @@ if [ ! -s "$text" ]; then
     fi
 fi
 
+# Calibration text for quantization passes, disjoint from the held-out tutorial: the first 600 KB of the howto/ and
+# library/ pages, files in C-locale path order (about 150k SmolLM2 tokens; 128 samples × 512 tokens need 65k).
+calibration="$home/data/calibration.txt"
+if [ ! -s "$calibration" ]; then
+    root=/usr/share/doc/python3.11/html/_sources
+    if [ -d "$root/howto" ] && [ -d "$root/library" ]; then
+        (cd "$root" && LC_ALL=C ls howto/*.rst.txt library/*.rst.txt | LC_ALL=C sort | xargs cat) > "$calibration.all"
+        head -c 600000 "$calibration.all" > "$calibration.partial"
+        rm -f "$calibration.all"
+        mv "$calibration.partial" "$calibration"
+    else
+        echo "note: $root/howto or library is missing (apt-get install python3.11-doc); calibration text not prepared" >&2
+    fi
+fi
+
 # Sentences for the embedding benchmark: the first 1,000 tutorial lines with four or more words, whitespace trimmed.
 sentences="$home/data/sentences.txt"
 src=/usr/share/doc/python3.11/html/_sources/tutorial

@@ -5,9 +5,9 @@ import Testing
 @testable import PithCompress
 
 @Suite struct CalibrationTests {
-    @Test(.enabled(if: RealModel.smolLM2Available, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.smolLM2Available, TestModels.missingNote))
     func samplesAreConsecutiveWindows() throws {
-        let tokenizer = try RealModel.smolLM2().requireTokenizer()
+        let tokenizer = try TestModels.smolLM2().requireTokenizer()
         let text = String(repeating: "The quick brown fox jumps over the lazy dog, again and again. ", count: 40)
         let set = try CalibrationSet(text: text, tokenizer: tokenizer, samples: 128, length: 64)
         let body = tokenizer.encode(text, addSpecialTokens: false, parseSpecialTokens: false)
@@ -21,7 +21,7 @@ import Testing
         #expect(throws: RecipeError.self) { try CalibrationSet(text: "hi", tokenizer: tokenizer, samples: 4, length: 64) }
     }
 
-    @Test(.enabled(if: RealModel.miniLMAvailable, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.miniLMAvailable, TestModels.missingNote))
     func encoderSamplesKeepTheTemplate() throws {
         let tokenizer = try Model.load("minilm").requireTokenizer()
         let text = String(repeating: "calibration text for an encoder model. ", count: 30)

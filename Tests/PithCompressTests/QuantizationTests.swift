@@ -110,9 +110,9 @@ func relativeError(_ a: Model, _ b: Model, _ tokens: [Int32]) throws -> Double {
 @Suite(.serialized) struct SmolLM2QuantizationTests {
     /// The acceptance test of the quantization issue: Q4_1 is RTN with 4 bits, groups of 32, asymmetric scales, so
     /// re-quantizing SmolLM2's Q4_1 linears that way gives every tensor back bit for bit, and the logits with them.
-    @Test(.enabled(if: RealModel.smolLM2Available, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.smolLM2Available, TestModels.missingNote))
     func rtnQ4_1ReproducesEveryQ4_1TensorBitForBit() throws {
-        let model = try RealModel.smolLM2()
+        let model = try TestModels.smolLM2()
         let recipe = try Recipe.fromFlags(method: "rtn", flags: ["bits": .int(4), "group_size": .int(32), "symmetric": .bool(false)],
                                           ignore: ["output"])
         let (quantized, report) = try ModelQuantizer.quantize(model, recipe: recipe)
@@ -132,10 +132,10 @@ func relativeError(_ a: Model, _ b: Model, _ tokens: [Int32]) throws -> Double {
     }
 
     /// GPTQ on two blocks over 4 × 128 tokens: the sweep stops after the last targeted block.
-    @Test(.enabled(if: RealModel.smolLM2Available && RealModel.calibrationAvailable, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.smolLM2Available && TestModels.calibrationAvailable, TestModels.missingNote))
     func gptqCalibratesBlockByBlock() throws {
-        let model = try RealModel.smolLM2()
-        let text = try String(contentsOf: RealModel.calibrationText, encoding: .utf8)
+        let model = try TestModels.smolLM2()
+        let text = try String(contentsOf: TestModels.calibrationText, encoding: .utf8)
         let calibration = try CalibrationSet(text: text, tokenizer: try model.requireTokenizer(), samples: 4, length: 128)
         #expect(calibration.count == 4 && calibration.note == nil)
         let recipe = try Recipe(yaml: """
@@ -153,9 +153,9 @@ func relativeError(_ a: Model, _ b: Model, _ tokens: [Int32]) throws -> Double {
     }
 
     /// A quantized model packs in Pith's own layout, loads back with the same weights and generates.
-    @Test(.enabled(if: RealModel.smolLM2Available, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.smolLM2Available, TestModels.missingNote))
     func quantizedPackageLoadsAndGenerates() throws {
-        let model = try RealModel.smolLM2()
+        let model = try TestModels.smolLM2()
         let recipe = try Recipe(yaml: """
             stages:
               - pass: rtn

@@ -67,9 +67,9 @@ import Testing
         #expect(seen == ["blk.0.attn_norm.out": 8, "output_norm.out": 1])
     }
 
-    @Test(.enabled(if: RealModel.smolLM2Available, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.smolLM2Available, TestModels.missingNote))
     func smolLM2SegmentsEqualTheWholeGraph() throws {
-        let model = try RealModel.smolLM2()
+        let model = try TestModels.smolLM2()
         let tokens = randomTokens(48, vocabulary: 49152, seed: 9)
         let whole = try allLogits(model, tokens)
         let pieces = try Self.runSegments(model, inputs: ["token_ids": tokens, "positions": (0..<48).map { Int32($0) },
@@ -79,7 +79,7 @@ import Testing
         #expect(maxAbsDifference(whole, logits) <= 1e-6 * max(scale, 1))
     }
 
-    @Test(.enabled(if: RealModel.miniLMAvailable, RealModel.missingNote))
+    @Test(.enabled(if: TestModels.miniLMAvailable, TestModels.missingNote))
     func miniLMSegmentsEqualTheWholeGraph() throws {
         let model = try Model.load("minilm")
         let length = 16, batch = 2

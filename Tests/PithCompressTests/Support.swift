@@ -6,7 +6,7 @@ import PithTensor
 import Testing
 
 /// Where the default models and texts live, and whether they have been fetched (`make models`).
-enum RealModel {
+enum TestModels {
     static let locator = ModelLocator()
     static var smolLM2Available: Bool { locator.path(ofAlias: "smollm2").map { FileManager.default.fileExists(atPath: $0.path) } ?? false }
     static var miniLMAvailable: Bool {

@@ -146,3 +146,45 @@ struct SmolLM2QuantizedTests {
         }
     }
 }
+
+// MARK: - Decode speed of every layout (PITH_QUANT_BENCH=1)
+
+/// Decode tokens/s of SmolLM2-135M with every linear weight (not the embedding) in each layout, in one run:
+/// `PITH_QUANT_BENCH=1 swift test -c release … --filter quantizedDecodeSpeed`. Layouts are measured round-robin,
+/// best of the rounds, so a burst of load on a shared machine does not land on one layout only.
+@Suite(.serialized, .enabled(if: RealModel.smolLM2Available && ProcessInfo.processInfo.environment["PITH_QUANT_BENCH"] != nil))
+struct QuantizedDecodeBenchmark {
+    @Test func quantizedDecodeSpeed() throws {
+        let base = try RealModel.loadSmolLM2()
+        let variants: [(String, QuantScheme??)] = [
+            ("Q4_1 (original file)", .none), ("f32 dense", .some(nil)),
+            ("int4-g128-asym", QuantScheme(bits: 4, groupSize: 128, symmetric: false)),
+            ("int4-g64-asym", QuantScheme(bits: 4, groupSize: 64, symmetric: false)),
+            ("int3-g64-asym", QuantScheme(bits: 3, groupSize: 64, symmetric: false)),
+            ("int2-g64-asym", QuantScheme(bits: 2, groupSize: 64, symmetric: false)),
+            ("nf4-b64-dq", .nf4()), ("w8a8", .w8a8), ("fp8-e4m3", .fp8),
+        ]
+        var models: [(String, LanguageModel)] = []
+        for (name, scheme) in variants {
+            let model = try scheme.map { try QuantizedReencoding.model(base, scheme: $0) } ?? base
+            models.append((name, try LanguageModel(model: model, maxBatch: 128)))
+        }
+        let rounds = Int(ProcessInfo.processInfo.environment["PITH_QUANT_BENCH_ROUNDS"] ?? "") ?? 3
+        var best: [String: BenchmarkResult] = [:]
+        for _ in 0..<rounds {
+            for (name, lm) in models {
+                let r = try lm.benchmark(promptTokens: 64, generatedTokens: 32, repetitions: 1)
+                if r.generationTokensPerSecond > best[name]?.generationTokensPerSecond ?? 0 { best[name] = r }
+            }
+        }
+        let f32 = best["f32 dense"]?.generationTokensPerSecond ?? 1, q41 = best["Q4_1 (original file)"]?.generationTokensPerSecond ?? 1
+        print("| linear weights | MB read per token | decode tok/s | × f32 | × Q4_1 | prefill tok/s | of bandwidth bound |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for (name, _) in models {
+            guard let r = best[name] else { continue }
+            print(String(format: "| %@ | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f%% |", name, Double(r.weightBytesPerToken) / 1e6,
+                         r.generationTokensPerSecond, r.generationTokensPerSecond / f32, r.generationTokensPerSecond / q41,
+                         r.promptTokensPerSecond, 100 * r.fractionOfBound))
+        }
+    }
+}

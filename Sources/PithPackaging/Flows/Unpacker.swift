@@ -3,7 +3,8 @@ import PithFormats
 import PithModels
 
 /// The unpack flow (GB/T 42382.2 §8.3.2): read → decrypt → decode → write the directory structure of Table 57
-/// (`Model/`, `Program/`, `Meta-info/`), each model in its source format — byte for byte the file that was packed.
+/// (`Model/`, `Program/`, `Meta-info/`), each model in its source format — byte for byte the file that was packed —
+/// or converted to the asked format (GGUF through `GGUFExporter`, a Hugging Face folder through `HuggingFaceExporter`).
 public enum Unpacker {
     public enum Target: String, Sendable, CaseIterable {
         case gguf, safetensors
@@ -32,7 +33,11 @@ public enum Unpacker {
             for s in header.sectionIndices where s != ModelHeader.none { modelSections.insert(Int(s)) }
             for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) { modelSections.insert(j) }
             guard let source = index.source else {
-                if target != nil { throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) has no source file to rebuild; converting its native layout to \(target?.rawValue ?? "") is not supported yet")) }
+                if let target {
+                    // A rewritten model (compressed, or built in memory): exported from its graph and weights.
+                    written += try convert(reader, model: i, to: target, name: "model-\(i)", directory: directory, decryption: decryption)
+                    continue
+                }
                 // The package's own layout, as files.
                 for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
                     let data = try reader.section(j, decryption: decryption)
@@ -42,17 +47,8 @@ public enum Unpacker {
             }
             if let target, target.rawValue != source.format {
                 // Convert: load the packaged model and write it in the other format.
-                guard target == .safetensors else {
-                    throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i) was packed from \(source.format); converting it to \(target.rawValue) is not supported yet"))
-                }
-                let model = try PackagedModelLoader.load(reader, model: i, decryption: decryption)
                 let name = (source.file as NSString).deletingPathExtension
-                try checkRelative("Model/" + name, reader: reader)
-                let folder = directory.appendingPathComponent("Model/" + name)
-                do { try HuggingFaceExporter.write(model, to: folder) } catch {
-                    throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i): \(error)"))
-                }
-                for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] { written.append("Model/\(name)/\(file)") }
+                written += try convert(reader, model: i, to: target, name: name, directory: directory, decryption: decryption)
                 continue
             }
             let sourceHeader = try reader.section(named: source.headerSection, decryption: decryption)
@@ -79,6 +75,31 @@ public enum Unpacker {
             try write(s.name, [try reader.section(j, decryption: decryption)])
         }
         return written
+    }
+
+    /// Loads model `i` from the package and writes it as `target` under `Model/<name>` (a Hugging Face folder) or
+    /// `Model/<name>.gguf`; returns the files written, relative to `directory`.
+    static func convert(_ reader: PackageReader, model i: Int, to target: Target, name: String, directory: URL,
+                        decryption: PackageDecryption?) throws -> [String] {
+        let model = try PackagedModelLoader.load(reader, model: i, decryption: decryption)
+        switch target {
+        case .safetensors:
+            try checkRelative("Model/" + name, reader: reader)
+            let folder = directory.appendingPathComponent("Model/" + name)
+            do { try HuggingFaceExporter.write(model, to: folder) } catch {
+                throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i): \(error)"))
+            }
+            return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().map { "Model/\(name)/\($0)" }
+        case .gguf:
+            let relative = "Model/\(name).gguf"
+            try checkRelative(relative, reader: reader)
+            let url = directory.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            do { try GGUFExporter.export(model: model, to: url) } catch {
+                throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i): \(error)"))
+            }
+            return [relative]
+        }
     }
 
     /// A name from the package must stay inside the output folder.

@@ -60,7 +60,7 @@ struct Unpack: ParsableCommand {
     @Option(name: .shortAndLong, help: "The folder to write into.") var output: String
     @Option(help: "Key file of an encrypted package.") var key: String?
     @Option(help: "Environment variable holding the passphrase of an encrypted package.") var passphraseEnv: String?
-    @Option(help: "Model format: gguf or safetensors (default: the format it was packed from).") var to: String?
+    @Option(help: "Model format: gguf (tensors in their own encoding) or safetensors (f32); default: the format it was packed from, byte for byte.") var to: String?
 
     func run() throws {
         let written = try reportingErrors {

@@ -30,7 +30,8 @@ struct Quantize: ParsableCommand {
     @Option(help: "Calibration samples.") var samples = 128
     @Option(help: "Tokens per calibration sample.") var seqLen = 512
     @Option(name: .shortAndLong, help: "The package to write (.pith).") var output: String
-    @Option(help: "Also write the quantized model as a GGUF file.") var exportGguf: String?
+    @Option(help: "Also write the quantized model as a GGUF file (encodings GGUF has are written byte for byte).") var exportGguf: String?
+    @Option(help: "--export-gguf: store weights in an encoding GGUF lacks (e.g. groups of 128) as f16 or f32 instead of refusing.") var ggufFallback: String?
     @Option(help: "JSON with managementinfo / technicalinfo fields for the package (as pith pack --meta).") var meta: String?
     @Flag(help: "Print each layer on stderr as it is done (default when stderr is a terminal).") var progress = false
     @Flag(help: "Print the report as JSON on stdout.") var json = false
@@ -75,7 +76,15 @@ struct Quantize: ParsableCommand {
             })
         }
         let written = try reportingErrors { try Packer.pack([quantized], options: packing, to: URL(fileURLWithPath: output)) }
-        if let exportGguf { try reportingErrors { try GGUFExport.write(quantized, to: URL(fileURLWithPath: exportGguf)) } }
+        if let exportGguf {
+            try reportingErrors {
+                let fallback = try ggufFallback.map { name in
+                    guard let f = GGUFExporter.Fallback(rawValue: name) else { throw QuantizationError("--gguf-fallback: '\(name)' is not f16 or f32") }
+                    return f
+                }
+                try GGUFExporter.export(model: quantized, to: URL(fileURLWithPath: exportGguf), fallback: fallback)
+            }
+        }
         let seconds = (ContinuousClock.now - clock).seconds
         if json { return try printJSON(report) }
         Self.printTable(report)
@@ -135,9 +144,3 @@ struct Quantize: ParsableCommand {
     }
 }
 
-/// Writing the quantized model as GGUF: filled in by the GGUF exporter (branch gguf, `GGUFExporter.export(model:to:)`).
-enum GGUFExport {
-    static func write(_ model: Model, to url: URL) throws {
-        throw QuantizationError("--export-gguf: this build has no GGUF exporter yet")
-    }
-}
