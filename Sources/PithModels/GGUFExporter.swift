@@ -36,6 +36,7 @@ public enum GGUFExporter {
         case .dense(.bf16): .bf16
         case .dense: nil
         case .ggml(let type): type
+        case .quantized(let scheme): scheme.ggmlEquivalent
         }
     }
 
@@ -121,6 +122,13 @@ public enum GGUFExporter {
         switch v.encoding {
         case .dense(let scalar) where scalar == .f64:
             return data.bytes.bindMemory(to: Double.self).prefix(count).map { Float($0) }
+        case .quantized(let scheme):
+            let cols = max(v.rowLength, 1)
+            do {
+                return try QuantizedMatrix(unpacking: data.bytes, scheme: scheme, rows: count / cols, cols: cols).dequantize()
+            } catch {
+                throw ModelError.invalid(file: file, reason: "tensor '\(v.name)': \(error)")
+            }
         default:
             guard let type = v.encoding.ggmlType, type.canDequantize else {
                 throw ModelError.invalid(file: file, reason: "tensor '\(v.name)' in \(v.encoding.name) has no dequantizer")
