@@ -98,52 +98,84 @@ INT_AVX2(2) INT_AVX2(3) INT_AVX2(4) INT_AVX2(5) INT_AVX2(6) INT_AVX2(7) INT_AVX2
 
 #if defined(PITH_Q_AVX512)
 
-// fixed_nsb: sub-blocks per group when known at compile time, else 0. Specialized groups of 32, 64 and 128 run
+// W[r]·x_t for nt tokens at once (nt = 1 or 4, a constant after inlining): each pair of sub-blocks is unpacked
+// once and dotted with every token, so a multi-token call pays the unpacking once per row.
+// fixed_nsb: sub-blocks per group when known at compile time, else 0. Specialized groups of 32, 64, 96 and 128 run
 // 25–30 % faster than the generic loop (measured, 1536×576 hot, one thread: int4-g64 23.5 → 17.9 µs).
 static inline __attribute__((always_inline))
-float dot_int512(const pith_qweight *desc, const uint8_t *w, int64_t r, const pith_qact *a, const int bits, const int fixed_nsb) {
+void dot_int512(const pith_qweight *desc, const uint8_t *w, int64_t r, const pith_qact *a, float *out,
+                const int bits, const int fixed_nsb, const int nt) {
     const int nsb = fixed_nsb ? fixed_nsb : desc->group / 32, sb = 4 * bits, hdr = desc->symmetric ? 2 : 4;
     const int64_t ng = desc->cols / desc->group, gbytes = hdr + nsb * sb;
     const uint8_t *row = w + r * ng * gbytes;
     const float zero_point = -(float)(1 << (bits - 1));
-    // two accumulators, alternating by group, so consecutive groups' FMAs do not wait on each other
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    float off = 0;
+    // One token: two accumulators alternating by group, so consecutive groups' FMAs do not wait on each other.
+    __m512 acc[2][4];
+    float off[4];
+    for (int t = 0; t < nt; t++) { acc[0][t] = acc[1][t] = _mm512_setzero_ps(); off[t] = 0; }
     for (int64_t gi = 0; gi < ng; gi++) {
         const uint8_t *p = row + gi * gbytes;
         const uint8_t *c = p + hdr;
         const float d = load_f16(p), m = desc->symmetric ? zero_point * d : load_f16(p + 2);
         const int64_t s0 = gi * nsb;
-        __m512 gacc = _mm512_setzero_ps();
+        __m512 gacc[4];
+        for (int t = 0; t < nt; t++) gacc[t] = _mm512_setzero_ps();
         int b = 0;
         for (; b + 2 <= nsb; b += 2) {
-            const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), pith_unpack_pair512(c + b * sb, bits),
-                                                     _mm512_loadu_si512((const void *)(a->qs + (s0 + b) * 32)));
-            gacc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(a->dexp + (s0 + b) * 8), gacc);
+            const __m512i q = pith_unpack_pair512(c + b * sb, bits);
+            for (int t = 0; t < nt; t++) {
+                const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q,
+                                                         _mm512_loadu_si512((const void *)(a[t].qs + (s0 + b) * 32)));
+                gacc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(a[t].dexp + (s0 + b) * 8), gacc[t]);
+            }
         }
         if (b < nsb) {  // odd sub-block count (groups of 32, 96, …)
-            const __m256i isum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), pith_unpack_sub256(c + b * sb, bits),
-                                                     _mm256_loadu_si256((const __m256i *)(a->qs + (s0 + b) * 32)));
-            gacc = _mm512_add_ps(gacc, _mm512_zextps256_ps512(
-                _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(a->dexp + (s0 + b) * 8))));
+            const __m256i q = pith_unpack_sub256(c + b * sb, bits);
+            for (int t = 0; t < nt; t++) {
+                const __m256i isum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q,
+                                                         _mm256_loadu_si256((const __m256i *)(a[t].qs + (s0 + b) * 32)));
+                gacc[t] = _mm512_add_ps(gacc[t], _mm512_zextps256_ps512(
+                    _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(a[t].dexp + (s0 + b) * 8))));
+            }
         }
-        if (gi & 1) acc1 = _mm512_fmadd_ps(gacc, _mm512_set1_ps(d), acc1);
-        else acc0 = _mm512_fmadd_ps(gacc, _mm512_set1_ps(d), acc0);
-        off += m * a->gsum[gi];
+        const int k = nt == 1 ? (int)(gi & 1) : 0;
+        for (int t = 0; t < nt; t++) {
+            acc[k][t] = _mm512_fmadd_ps(gacc[t], _mm512_set1_ps(d), acc[k][t]);
+            off[t] += m * a[t].gsum[gi];
+        }
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + off;
+    for (int t = 0; t < nt; t++) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(acc[0][t], acc[1][t])) + off[t];
+}
+
+// Rows [r0, r1) × all tokens, four tokens per pass over a row, then one at a time.
+static inline __attribute__((always_inline))
+void int512_rows(const pith_qweight *desc, const uint8_t *w, int64_t r0, int64_t r1, const pith_qact *acts,
+                 int64_t tokens, float *y, int64_t ystride, const int bits, const int fixed_nsb) {
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t t = 0;
+        float out[4];
+        for (; t + 4 <= tokens; t += 4) {
+            dot_int512(desc, w, r, acts + t, out, bits, fixed_nsb, 4);
+            for (int k = 0; k < 4; k++) y[(t + k) * ystride + r] = out[k];
+        }
+        for (; t < tokens; t++) {
+            dot_int512(desc, w, r, acts + t, out, bits, fixed_nsb, 1);
+            y[t * ystride + r] = out[0];
+        }
+    }
 }
 
 #define INT_512(B) \
-    static float dot_int512_##B(const pith_qweight *d, const uint8_t *w, int64_t r, const pith_qact *a) { \
+    static void dot_int512_##B##_rows(const pith_qweight *d, const uint8_t *w, int64_t r0, int64_t r1, \
+                                      const pith_qact *a, int64_t tokens, float *y, int64_t ystride) { \
         switch (d->group) { \
-        case 32: return dot_int512(d, w, r, a, B, 1); \
-        case 64: return dot_int512(d, w, r, a, B, 2); \
-        case 128: return dot_int512(d, w, r, a, B, 4); \
-        default: return dot_int512(d, w, r, a, B, 0); \
+        case 32: int512_rows(d, w, r0, r1, a, tokens, y, ystride, B, 1); return; \
+        case 64: int512_rows(d, w, r0, r1, a, tokens, y, ystride, B, 2); return; \
+        case 96: int512_rows(d, w, r0, r1, a, tokens, y, ystride, B, 3); return; \
+        case 128: int512_rows(d, w, r0, r1, a, tokens, y, ystride, B, 4); return; \
+        default: int512_rows(d, w, r0, r1, a, tokens, y, ystride, B, 0); return; \
         } \
-    } \
-    PITH_QROWS(dot_int512_##B)
+    }
 INT_512(2) INT_512(3) INT_512(4) INT_512(5) INT_512(6) INT_512(7) INT_512(8)
 
 #endif

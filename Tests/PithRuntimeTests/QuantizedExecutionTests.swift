@@ -164,8 +164,10 @@ struct QuantizedDecodeBenchmark {
             ("int2-g64-asym", QuantScheme(bits: 2, groupSize: 64, symmetric: false)),
             ("nf4-b64-dq", .nf4()), ("w8a8", .w8a8), ("fp8-e4m3", .fp8),
         ]
+        // PITH_QUANT_BENCH_ONLY=w8a8,Q4_1: only the variants whose names contain one of these (profiling one layout).
+        let only = ProcessInfo.processInfo.environment["PITH_QUANT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
         var models: [(String, LanguageModel)] = []
-        for (name, scheme) in variants {
+        for (name, scheme) in variants where only.map({ $0.contains { name.contains($0) } }) ?? true {
             let model = try scheme.map { try QuantizedReencoding.model(base, scheme: $0) } ?? base
             models.append((name, try LanguageModel(model: model, maxBatch: 128)))
         }

@@ -105,7 +105,8 @@ func perTokenQuantizationBound(_ w: ArraySlice<Float>, _ x: ArraySlice<Float>) -
     return normW * Float(x.count).squareRoot() * s / 2 * 1.0001
 }
 
-let tokenCounts = [1, 3, 16, 17, 100]
+// 6 mixes the 4-token pass with single tokens; 17 and 100 take the prefill path (8 and 16 for the tables).
+let tokenCounts = [1, 3, 6, 16, 17, 100]
 
 // MARK: - int codes
 
@@ -113,7 +114,7 @@ let tokenCounts = [1, 3, 16, 17, 100]
       arguments: Array(2...8), [true, false])
 func intCodesMatchReference(bits: Int, symmetric: Bool) throws {
     // (rows, cols): odd row counts; 96 columns make whole-row and g96 groups an odd number of sub-blocks
-    for (rows, cols, groups) in [(37, 384, [32, 64, 96, 128, 0]), (5, 96, [32, 0])] {
+    for (rows, cols, groups) in [(37, 384, [32, 64, 96, 128, 0]), (5, 96, [32, 0]), (3, 576, [192])] {
         for group in groups {
             let scheme = QuantScheme(bits: bits, groupSize: group, symmetric: symmetric)
             let w = try RandomQuantized(scheme, rows: rows, cols: cols, seed: UInt64(bits * 1000 + group + rows))
@@ -124,10 +125,10 @@ func intCodesMatchReference(bits: Int, symmetric: Bool) throws {
                         relativeBudget: tokens <= 16 ? int8ActivationRelativeBudget : tableFormatRelativeBudget,
                         "\(scheme) \(rows)×\(cols) tokens \(tokens)")
             }
-            let x = rng.normals(3 * cols)
+            let x = rng.normals(6 * cols)
             for level in QuantizedWeightKernel.Level.compiled {
-                let y = try #require(w.linearRows(x, tokens: 3, level: level))
-                w.check(y, x, tokens: 3, quantizedActivations: true, relativeBudget: int8ActivationRelativeBudget,
+                let y = try #require(w.linearRows(x, tokens: 6, level: level))
+                w.check(y, x, tokens: 6, quantizedActivations: true, relativeBudget: int8ActivationRelativeBudget,
                         "\(scheme) \(rows)×\(cols) \(level)")
             }
         }

@@ -78,9 +78,10 @@ typedef struct {
 /// Bytes of W, or -1 when the descriptor is not a layout the kernels run (then no other pith_q* may be called).
 int64_t pith_qweight_bytes(const pith_qweight *w);
 
-/// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. tokens ≤ 16: integer formats dot 8-bit
-/// activations (per 32 values; W8A8: per token), nf4/fp4/fp8 dot f32 activations through their value tables;
-/// more tokens: tiles of W dequantized to f32 and SGEMM (W8A8: an int8 × int8 GEMM, activations per token).
+/// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. Decode (int: tokens ≤ 16, nf4/fp4/fp8: ≤ 8):
+/// integer formats dot 8-bit activations (per 32 values), nf4/fp4/fp8 dot f32 activations through their value
+/// tables; more tokens: tiles of W dequantized to f32 and SGEMM. W8A8 at any count: activations to int8 per token,
+/// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens).
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y);
 
 /// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always the token-by-token (decode) kernels.

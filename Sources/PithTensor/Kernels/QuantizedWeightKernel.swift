@@ -2,9 +2,10 @@ import PithKernels
 
 /// A (rows, cols) weight in a `QuantScheme` layout, checked once and bound to the native kernels.
 ///
-/// Decode (≤ 16 tokens): int codes of 2…8 bits are dotted with activations quantized to 8 bits per 32 values;
-/// nf4/fp4/fp8 codes go through their value tables against f32 activations; W8A8 quantizes each token to int8
-/// and accumulates int8 × int8 in int32, prefill included. Prefill of the others dequantizes row tiles for SGEMM.
+/// Decode (int ≤ 16 tokens, nf4/fp4/fp8 ≤ 8): int codes of 2…8 bits are dotted with activations quantized to 8 bits
+/// per 32 values; nf4/fp4/fp8 codes go through their value tables against f32 activations. W8A8 quantizes each token
+/// to int8 and accumulates int8 × int8 in int32, prefill included. Prefill of the others dequantizes row tiles for
+/// SGEMM. The C side is Sources/PithKernels/qlinear.c and the files it names.
 public struct QuantizedWeightKernel: Sendable, Equatable {
     public let scheme: QuantScheme
     public let rows: Int
