@@ -9,9 +9,11 @@ import PithTensor
 /// - **Configuration from the graph**, as `HuggingFaceExporter` derives it (the inverse of `LlamaBuilder`), so any
 ///   model Pith runs — loaded from a GGUF, a Hugging Face folder or a package, or rewritten by a pass — can be exported.
 /// - **Tensors in their own encoding, bytes as they are**: `ggufType(for:)` maps each parameter's encoding to the GGML
-///   type with the same layout (dense f32/f16/bf16 and every ggml block type), so export is lossless. An encoding GGUF
-///   has no type for is refused with one line naming the tensor, unless a `Fallback` (f16 or f32) asks to dequantize it;
-///   one-dimensional tensors (norms, biases) then fall back to f32, as llama.cpp keeps them.
+///   type with the same layout (dense f32/f16/bf16, every ggml block type, and the `QuantScheme`s whose bytes are a
+///   ggml block), so export is lossless. An encoding GGUF has no type for (other `Encoding.quantized` schemes, dense
+///   f64 …) is refused with one line naming the tensor and its encoding, unless a `Fallback` asks to re-block it
+///   losslessly into a larger ggml type (integer schemes, `GGUFExporter+Reblock.swift`) or to dequantize it to f16 or
+///   f32; one-dimensional tensors (norms, biases) then fall back to f32, as llama.cpp keeps them.
 /// - **q/k rows in GGUF's order**: graphs built with the `interleaved` rotation (from GGUF) already hold them; graphs
 ///   with `half_split` rotation (from Hugging Face) get their q/k weight and bias rows permuted as llama.cpp's
 ///   `convert_hf_to_gguf.py` does. Rows move whole, so the permutation is lossless in any encoding.
@@ -22,6 +24,9 @@ import PithTensor
 public enum GGUFExporter {
     /// What to write for a parameter whose encoding has no GGUF type.
     public enum Fallback: String, Sendable, CaseIterable {
+        /// Re-block integer schemes into the ggml type that holds their values exactly (`reblockedType(for:)`, e.g.
+        /// int4 groups of 128 as Q4_1: same values, 5.0 instead of 4.25 bits per weight); refuse the others.
+        case lossless
         /// Dequantize and store as f16 (one-dimensional tensors as f32).
         case f16
         /// Dequantize and store as f32.
@@ -36,6 +41,7 @@ public enum GGUFExporter {
         case .dense(.bf16): .bf16
         case .dense: nil
         case .ggml(let type): type
+        // A Pith-native scheme is written only when its bytes are a ggml block layout (docs/QUANTIZATION.md).
         case .quantized(let scheme): scheme.ggmlEquivalent
         }
     }
@@ -62,7 +68,11 @@ public enum GGUFExporter {
             }
             // Bytes to write when they are not the model's own: converted by the fallback, or rows reordered.
             var bytes: [UInt8]?
-            if t.type != ggufType(for: t.variable.encoding) { bytes = try convert(t.variable, data, to: t.type, file: model.source.path) }
+            switch t.conversion {
+            case .none: break
+            case .reblock(let scheme): bytes = try reblock(t.variable, data, scheme: scheme, to: t.type, file: model.source.path)
+            case .dequantize: bytes = try convert(t.variable, data, to: t.type, file: model.source.path)
+            }
             if ropeMode == "half_split", let heads = permutedHeads(t.variable.name, config: config) {
                 bytes = try permuteRows(bytes ?? Array(data.bytes), variable: t.variable, type: t.type, heads: heads,
                                         file: model.source.path)
@@ -78,22 +88,40 @@ public enum GGUFExporter {
 
     // MARK: - Tensors
 
-    /// Every parameter once (main graph first), with the GGML type it is written as.
+    /// How a parameter's bytes become the written ones.
+    enum Conversion: Equatable {
+        /// Written as they are.
+        case none
+        /// An integer scheme's codes and scales rewritten in the blocks of the planned type, values unchanged.
+        case reblock(QuantScheme)
+        /// Dequantized and stored in the planned dense type.
+        case dequantize
+    }
+
+    /// Every parameter once (main graph first), with the GGML type it is written as and how its bytes get there.
     static func tensorPlan(_ model: Model, fallback: Fallback?, destination: URL)
-        throws -> [(variable: VariableNode, type: GGMLType)] {
-        var plan: [(variable: VariableNode, type: GGMLType)] = []
+        throws -> [(variable: VariableNode, type: GGMLType, conversion: Conversion)] {
+        var plan: [(variable: VariableNode, type: GGMLType, conversion: Conversion)] = []
         var seen = Set<String>()
         let graphs = model.structure.graphs.sorted { ($0.role == .main ? 0 : 1) < ($1.role == .main ? 0 : 1) }
         for v in graphs.flatMap(\.variables) where v.isParameter && seen.insert(v.name).inserted {
             if let type = ggufType(for: v.encoding) {
-                plan.append((v, type))
+                plan.append((v, type, .none))
                 continue
             }
-            guard let fallback else {
+            switch fallback {
+            case nil:
                 throw ModelError.invalid(file: destination.path,
-                    reason: "tensor '\(v.name)' is stored as \(v.encoding.name), which GGUF has no type for (export with fallback f16 or f32 to dequantize it)")
+                    reason: "tensor '\(v.name)' is stored as \(v.encoding.name), which GGUF has no type for (export with fallback lossless, f16 or f32)")
+            case .lossless:
+                guard case .quantized(let scheme) = v.encoding, let type = reblockedType(for: scheme) else {
+                    throw ModelError.invalid(file: destination.path,
+                        reason: "tensor '\(v.name)' is stored as \(v.encoding.name), which no GGUF type holds exactly (export with fallback f16 or f32)")
+                }
+                plan.append((v, type, .reblock(scheme)))
+            case .f16, .f32:
+                plan.append((v, fallback == .f32 || v.shape.count < 2 ? .f32 : .f16, .dequantize))
             }
-            plan.append((v, fallback == .f32 || v.shape.count < 2 ? .f32 : .f16))
         }
         return plan
     }
@@ -123,12 +151,8 @@ public enum GGUFExporter {
         case .dense(let scalar) where scalar == .f64:
             return data.bytes.bindMemory(to: Double.self).prefix(count).map { Float($0) }
         case .quantized(let scheme):
-            let cols = max(v.rowLength, 1)
-            do {
-                return try QuantizedMatrix(unpacking: data.bytes, scheme: scheme, rows: count / cols, cols: cols).dequantize()
-            } catch {
-                throw ModelError.invalid(file: file, reason: "tensor '\(v.name)': \(error)")
-            }
+            let cols = v.shape.last ?? 1
+            return try QuantizedMatrix(unpacking: data.bytes, scheme: scheme, rows: count / max(cols, 1), cols: cols).dequantize()
         default:
             guard let type = v.encoding.ggmlType, type.canDequantize else {
                 throw ModelError.invalid(file: file, reason: "tensor '\(v.name)' in \(v.encoding.name) has no dequantizer")

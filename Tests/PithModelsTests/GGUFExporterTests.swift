@@ -28,6 +28,8 @@ func exporterTinyModel(ropeMode: String, tokenizer: BPETokenizer? = nil,
             }
         case .dense(.f32):
             weights[v.name] = TensorData(floats: values)
+        case .quantized(let scheme):
+            weights[v.name] = try quantizedBytes(scheme, rows: n / cols, cols: cols).withUnsafeBytes { TensorData(copying: $0) }
         default:
             let type = try #require(v.encoding.ggmlType)
             var bytes = [UInt8](repeating: 0, count: try #require(type.rowBytes(elements: n)))
@@ -41,6 +43,19 @@ func exporterTinyModel(ropeMode: String, tokenizer: BPETokenizer? = nil,
                                    graphs: [graph], metadata: ["general.license": "mit"])
     return Model(structure: structure, weights: weights, tokenizer: tokenizer,
                  source: URL(fileURLWithPath: "/nonexistent/tiny"), contextLength: 128)
+}
+
+/// A (rows, cols) matrix in `scheme` with codes and scales that vary by position, packed in the scheme's bytes.
+func quantizedMatrix(_ scheme: QuantScheme, rows: Int, cols: Int) throws -> QuantizedMatrix {
+    let groups = rows * (cols / scheme.group(cols: cols))
+    let codes = (0..<(rows * cols)).map { UInt8(($0 * 7 + $0 / cols) % (1 << scheme.bits)) }
+    let scales = (0..<groups).map { QuantizedMatrix.stored(scale: 0.01 * Float($0 % 13 + 1), in: scheme) }
+    let mins = scheme.symmetric ? [] : (0..<groups).map { QuantizedMatrix.stored(scale: -0.03 * Float($0 % 5), in: scheme) }
+    return try QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, scales: scales, mins: mins)
+}
+
+func quantizedBytes(_ scheme: QuantScheme, rows: Int, cols: Int) throws -> [UInt8] {
+    try quantizedMatrix(scheme, rows: rows, cols: cols).pack()
 }
 
 /// A fresh `.gguf` path in the temporary folder.
@@ -182,10 +197,10 @@ let hyperParameterKeys = [
         let url = temporaryGGUF("refused")
         defer { try? FileManager.default.removeItem(at: url) }
         let message = try #require(failure { try GGUFExporter.export(model: model, to: url) })
-        #expect(message == "\(url.path): tensor 'blk.0.ffn_up.weight' is stored as f64, which GGUF has no type for (export with fallback f16 or f32 to dequantize it)")
+        #expect(message == "\(url.path): tensor 'blk.0.ffn_up.weight' is stored as f64, which GGUF has no type for (export with fallback lossless, f16 or f32)")
         #expect(!FileManager.default.fileExists(atPath: url.path))
 
-        for fallback in GGUFExporter.Fallback.allCases {
+        for fallback in [GGUFExporter.Fallback.f16, .f32] {
             try GGUFExporter.export(model: model, to: url, fallback: fallback)
             let file = try GGUFFile(url: url)
             let up = try #require(file.tensor(named: "blk.0.ffn_up.weight"))
@@ -199,6 +214,77 @@ let hyperParameterKeys = [
             #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= budget * max(1, abs($1)) / 32 })
             _ = try Model.load(url.path)
         }
+    }
+
+    @Test func quantizedSchemesAreWrittenAsTheirGGMLTwinOrRefused() throws {
+        let int4g32 = QuantScheme(bits: 4, groupSize: 32, symmetric: false)
+        let int4g64 = QuantScheme(bits: 4, groupSize: 64, symmetric: false)
+        #expect(GGUFExporter.ggufType(for: .quantized(int4g32)) == .q4_1)
+        #expect(GGUFExporter.ggufType(for: .quantized(QuantScheme(bits: 8, groupSize: 32, symmetric: true))) == .q8_0)
+        #expect(GGUFExporter.ggufType(for: .quantized(int4g64)) == nil)
+        #expect(GGUFExporter.ggufType(for: .quantized(.nf4())) == nil)
+        #expect(GGUFExporter.ggufType(for: .quantized(.w8a8)) == nil)
+
+        // A scheme with a twin: its bytes are the ggml block's, written unchanged.
+        let twin = try exporterTinyModel(ropeMode: "interleaved") { $0 == "blk.0.ffn_gate.weight" ? .quantized(int4g32) : .dense(.f32) }
+        let url = temporaryGGUF("quantized")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try GGUFExporter.export(model: twin, to: url)
+        var file = try GGUFFile(url: url)
+        let gate = try #require(file.tensor(named: "blk.0.ffn_gate.weight"))
+        #expect(gate.type == .q4_1)
+        #expect(file.data(for: gate).bytes.elementsEqual(try #require(twin.weights["blk.0.ffn_gate.weight"]).bytes))
+        let reference = try quantizedMatrix(int4g32, rows: 96, cols: 64).dequantize()
+        #expect(try GGMLType.q4_1.dequantize(file.data(for: gate).bytes, count: 96 * 64) == reference)
+
+        // Without a twin: refused by default, dequantized on request.
+        let model = try exporterTinyModel(ropeMode: "half_split") { $0 == "blk.0.attn_q.weight" || $0 == "blk.0.ffn_up.weight" ? .quantized(int4g64) : .dense(.f32) }
+        let message = try #require(failure { try GGUFExporter.export(model: model, to: url) })
+        #expect(message.hasSuffix("tensor 'blk.0.attn_q.weight' is stored as int4-g64-asym, which GGUF has no type for (export with fallback lossless, f16 or f32)"))
+        try GGUFExporter.export(model: model, to: url, fallback: .f32)
+        file = try GGUFFile(url: url)
+        let up = try #require(file.tensor(named: "blk.0.ffn_up.weight"))
+        #expect(up.type == .f32)
+        #expect(try GGMLType.f32.dequantize(file.data(for: up).bytes, count: 96 * 64) == quantizedMatrix(int4g64, rows: 96, cols: 64).dequantize())
+        // The dequantized q rows are then put in GGUF order like any half-split q.
+        let q = try #require(file.tensor(named: "blk.0.attn_q.weight"))
+        let written = try GGMLType.f32.dequantize(file.data(for: q).bytes, count: 64 * 64)
+        let source = try quantizedMatrix(int4g64, rows: 64, cols: 64).dequantize()
+        let headDim = 16
+        for row in 0..<64 {
+            let (h, i, j) = (row / headDim, row % headDim / 2, row % 2)
+            let hf = h * headDim + j * headDim / 2 + i
+            #expect(written[(row * 64)..<((row + 1) * 64)].elementsEqual(source[(hf * 64)..<((hf + 1) * 64)]))
+        }
+    }
+
+    @Test func integerSchemesAreReblockedLosslesslyOnRequest() throws {
+        let url = temporaryGGUF("reblock")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var schemes = [QuantScheme.w8a8]
+        for bits in 2...8 { for symmetric in [true, false] { for group in [32, 64, 0] {
+            schemes.append(QuantScheme(bits: bits, groupSize: group, symmetric: symmetric))
+        } } }
+        for scheme in schemes {
+            let model = try exporterTinyModel(ropeMode: "interleaved") { $0 == "blk.0.ffn_gate.weight" ? .quantized(scheme) : .dense(.f32) }
+            let expected = GGUFExporter.reblockedType(for: scheme)
+            guard let type = expected else {
+                #expect(scheme.bits >= 6 && !scheme.symmetric, "\(scheme)")
+                let message = try #require(failure { try GGUFExporter.export(model: model, to: url, fallback: .lossless) })
+                #expect(message.hasSuffix("tensor 'blk.0.ffn_gate.weight' is stored as \(scheme), which no GGUF type holds exactly (export with fallback f16 or f32)"))
+                continue
+            }
+            try GGUFExporter.export(model: model, to: url, fallback: .lossless)
+            let file = try GGUFFile(url: url)
+            let gate = try #require(file.tensor(named: "blk.0.ffn_gate.weight"))
+            // A scheme with a ggml twin is that type already; the others take the type reblockedType names.
+            #expect(gate.type == (scheme.ggmlEquivalent ?? type), "\(scheme)")
+            let values = try gate.type.dequantize(file.data(for: gate).bytes, count: 96 * 64)
+            #expect(values == (try quantizedMatrix(scheme, rows: 96, cols: 64).dequantize()), "\(scheme) as \(gate.type.name)")
+        }
+        // Schemes without an exact twin are refused even with the lossless fallback.
+        let nf4 = try exporterTinyModel(ropeMode: "interleaved") { $0 == "blk.0.ffn_gate.weight" ? .quantized(.nf4()) : .dense(.f32) }
+        #expect(failure { try GGUFExporter.export(model: nf4, to: url, fallback: .lossless) }?.contains("nf4-b64-dq, which no GGUF type holds exactly") == true)
     }
 
     @Test func aFailedExportLeavesNoFileBehind() throws {

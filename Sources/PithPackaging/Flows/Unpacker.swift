@@ -11,9 +11,12 @@ public enum Unpacker {
     }
 
     /// Writes the package's contents under `directory`; returns the files written, relative to it.
+    ///
+    /// - Parameter ggufFallback: for `target` gguf, how to store tensors whose encoding GGUF lacks (nil refuses them).
     @discardableResult
     public static func unpack(_ reader: PackageReader, to directory: URL, decryption: PackageDecryption? = nil,
-                              target: Target? = nil, progress: ((String) -> Void)? = nil) throws -> [String] {
+                              target: Target? = nil, ggufFallback: GGUFExporter.Fallback? = nil,
+                              progress: ((String) -> Void)? = nil) throws -> [String] {
         var written: [String] = []
         func write(_ relative: String, _ parts: [SectionData]) throws {
             try checkRelative(relative, reader: reader)
@@ -35,7 +38,8 @@ public enum Unpacker {
             guard let source = index.source else {
                 if let target {
                     // A rewritten model (compressed, or built in memory): exported from its graph and weights.
-                    written += try convert(reader, model: i, to: target, name: "model-\(i)", directory: directory, decryption: decryption)
+                    written += try convert(reader, model: i, to: target, name: "model-\(i)", directory: directory, decryption: decryption,
+                                       ggufFallback: ggufFallback)
                     continue
                 }
                 // The package's own layout, as files.
@@ -48,7 +52,8 @@ public enum Unpacker {
             if let target, target.rawValue != source.format {
                 // Convert: load the packaged model and write it in the other format.
                 let name = (source.file as NSString).deletingPathExtension
-                written += try convert(reader, model: i, to: target, name: name, directory: directory, decryption: decryption)
+                written += try convert(reader, model: i, to: target, name: name, directory: directory, decryption: decryption,
+                                       ggufFallback: ggufFallback)
                 continue
             }
             let sourceHeader = try reader.section(named: source.headerSection, decryption: decryption)
@@ -80,7 +85,7 @@ public enum Unpacker {
     /// Loads model `i` from the package and writes it as `target` under `Model/<name>` (a Hugging Face folder) or
     /// `Model/<name>.gguf`; returns the files written, relative to `directory`.
     static func convert(_ reader: PackageReader, model i: Int, to target: Target, name: String, directory: URL,
-                        decryption: PackageDecryption?) throws -> [String] {
+                        decryption: PackageDecryption?, ggufFallback: GGUFExporter.Fallback?) throws -> [String] {
         let model = try PackagedModelLoader.load(reader, model: i, decryption: decryption)
         switch target {
         case .safetensors:
@@ -95,7 +100,7 @@ public enum Unpacker {
             try checkRelative(relative, reader: reader)
             let url = directory.appendingPathComponent(relative)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            do { try GGUFExporter.export(model: model, to: url) } catch {
+            do { try GGUFExporter.export(model: model, to: url, fallback: ggufFallback) } catch {
                 throw PackageFileError(path: reader.url.path, error: .unsupported("model \(i): \(error)"))
             }
             return [relative]

@@ -61,6 +61,7 @@ struct Unpack: ParsableCommand {
     @Option(help: "Key file of an encrypted package.") var key: String?
     @Option(help: "Environment variable holding the passphrase of an encrypted package.") var passphraseEnv: String?
     @Option(help: "Model format: gguf (tensors in their own encoding) or safetensors (f32); default: the format it was packed from, byte for byte.") var to: String?
+    @Option(help: "With --to gguf, for tensors whose encoding GGUF has no type for: lossless (integer schemes re-blocked as Q4_0/Q4_1/Q5_0/Q5_1/Q8_0), f16 or f32 (dequantized); default: refuse them.") var ggufFallback: String?
 
     func run() throws {
         let written = try reportingErrors {
@@ -68,8 +69,13 @@ struct Unpack: ParsableCommand {
                 guard let value = Unpacker.Target(rawValue: t) else { throw PackageError.malformed("--to", "'\(t)' is not gguf or safetensors") }
                 return value
             }
+            let fallback = try ggufFallback.map { f in
+                guard let value = GGUFExporter.Fallback(rawValue: f) else { throw PackageError.malformed("--gguf-fallback", "'\(f)' is not lossless, f16 or f32") }
+                return value
+            }
             let reader = try PackageReader(url: URL(fileURLWithPath: package))
-            return try Unpacker.unpack(reader, to: URL(fileURLWithPath: output), decryption: try PackageFile.decryption(key, passphraseEnv: passphraseEnv), target: target)
+            return try Unpacker.unpack(reader, to: URL(fileURLWithPath: output), decryption: try PackageFile.decryption(key, passphraseEnv: passphraseEnv),
+                                       target: target, ggufFallback: fallback)
         }
         for file in written { print(file) }
     }
