@@ -30,6 +30,18 @@ let quantizedSchemes: [QuantScheme] = [
 @MainActor func benchmarkQuantizedLayouts(bandwidth: Double) {
     print("\nPith-native quantized layouts, matvec (tokens = 1), GB/s of weight bytes (cold / hot as above)")
     for (rows, cols, what) in [(1536, 576, "576→1536"), (576, 1536, "1536→576")] {
+        // The ggml Q4_1 kernels on the same shape, for comparison.
+        let q41 = randomWeights(type: .q4_1, rows: rows, cols: cols)
+        defer { q41.deallocate() }
+        if let base = q41.baseAddress {
+            let x = (0..<cols).map { _ in Float.random(in: -1...1) }
+            var y = [Float](repeating: 0, count: rows)
+            let hot = median(repeats: quick ? 200 : 2000) {
+                Kernels.linear(weight: base, type: .q4_1, rows: rows, cols: cols, input: x, tokens: 1, output: &y)
+            }
+            print(String(format: "  %-22@ %@ %5.2f bpw   (ggml reference)                          hot %7.1f µs %6.1f GB/s",
+                         "Q4_1" as NSString, what as NSString, 5.0, hot * 1e6, Double(q41.count) / hot / 1e9))
+        }
         for scheme in quantizedSchemes {
             guard let (kernel, first) = randomQuantizedWeight(scheme, rows: rows, cols: cols) else { continue }
             let copies = max(1, (128 << 20) / kernel.byteCount)
@@ -56,11 +68,12 @@ let quantizedSchemes: [QuantScheme] = [
     }
 
     print("\nquantized linear 576→1536 by tokens (hot weights), µs per call")
-    for scheme in [QuantScheme(bits: 4, groupSize: 64, symmetric: false), .nf4(), .w8a8] {
+    for scheme in [QuantScheme(bits: 4, groupSize: 64, symmetric: false), QuantScheme(bits: 2, groupSize: 64, symmetric: false),
+                   .nf4(), .fp8, .w8a8] {
         guard let (kernel, w) = randomQuantizedWeight(scheme, rows: 1536, cols: 576), let base = w.baseAddress else { continue }
         defer { w.deallocate() }
         var line = "  " + scheme.description.padding(toLength: 16, withPad: " ", startingAt: 0)
-        for tokens in [1, 4, 16, 17, 128] {
+        for tokens in [1, 4, 8, 9, 16, 17, 128] {
             let x = (0..<(tokens * 576)).map { _ in Float.random(in: -1...1) }
             var y = [Float](repeating: 0, count: tokens * 1536)
             let t = median(repeats: quick ? 10 : 100) { kernel.linear(weight: base, input: x, tokens: tokens, output: &y) }
@@ -73,8 +86,25 @@ let quantizedSchemes: [QuantScheme] = [
     // projection is left out: it is the same for all.
     print("\nSmolLM2-135M decode step, the 210 projections only, per layout")
     let shapes = [(576, 576), (192, 576), (192, 576), (576, 576), (1536, 576), (1536, 576), (576, 1536)]
-    for scheme in [QuantScheme(bits: 4, groupSize: 64, symmetric: false), QuantScheme(bits: 3, groupSize: 64, symmetric: false),
-                   QuantScheme(bits: 2, groupSize: 64, symmetric: false), .nf4(), .fp8, .w8a8] {
+    do {
+        var layers: [(UnsafeMutableRawBufferPointer, Int, Int)] = []
+        for _ in 0..<30 { for (r, c) in shapes { layers.append((randomWeights(type: .q4_1, rows: r, cols: c), r, c)) } }
+        defer { layers.forEach { $0.0.deallocate() } }
+        let total = layers.reduce(0) { $0 + $1.0.count }
+        let x = (0..<1536).map { _ in Float.random(in: -1...1) }
+        var y = [Float](repeating: 0, count: 1536)
+        let t = median(repeats: quick ? 5 : 30) {
+            for (w, r, c) in layers {
+                if let base = w.baseAddress { Kernels.linear(weight: base, type: .q4_1, rows: r, cols: c, input: x, tokens: 1, output: &y) }
+            }
+        }
+        print(String(format: "  %-16@ %5.1f MB: %.2f ms → %6.0f steps/s, %5.1f GB/s (%3.0f%% of bandwidth)",
+                     "Q4_1 (ggml)" as NSString, Double(total) / 1e6, t * 1e3, 1 / t, Double(total) / t / 1e9,
+                     100 * Double(total) / t / bandwidth))
+    }
+    for scheme in [QuantScheme(bits: 4, groupSize: 64, symmetric: false), QuantScheme(bits: 4, groupSize: 0, symmetric: true),
+                   QuantScheme(bits: 3, groupSize: 64, symmetric: false), QuantScheme(bits: 2, groupSize: 64, symmetric: false),
+                   .nf4(), .fp8, .w8a8] {
         var layers: [(QuantizedWeightKernel, UnsafeMutableRawBufferPointer)] = []
         for _ in 0..<30 { for (r, c) in shapes { if let l = randomQuantizedWeight(scheme, rows: r, cols: c) { layers.append(l) } } }
         defer { layers.forEach { $0.1.deallocate() } }

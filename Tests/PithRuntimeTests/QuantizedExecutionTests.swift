@@ -175,7 +175,7 @@ struct QuantizedDecodeBenchmark {
         var best: [String: BenchmarkResult] = [:]
         for _ in 0..<rounds {
             for (name, lm) in models {
-                let r = try lm.benchmark(promptTokens: 64, generatedTokens: 32, repetitions: 1)
+                let r = try lm.benchmark(promptTokens: 128, generatedTokens: 64, repetitions: 1)
                 if r.generationTokensPerSecond > best[name]?.generationTokensPerSecond ?? 0 { best[name] = r }
             }
         }

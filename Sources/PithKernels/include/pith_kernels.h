@@ -84,7 +84,7 @@ int64_t pith_qweight_bytes(const pith_qweight *w);
 /// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens).
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y);
 
-/// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always the token-by-token (decode) kernels.
+/// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always with the decode kernels.
 /// level: 0 portable scalar, 1 AVX2, 2 AVX-512 (VNNI), -1 the best this build has. Returns 0 (and writes nothing)
 /// when `level` was not compiled in.
 int pith_qlinear_rows(const pith_qweight *desc, const void *w, int64_t r0, int64_t r1, const float *x,
