@@ -82,7 +82,11 @@ struct Quantize: ParsableCommand {
                     guard let f = GGUFExporter.Fallback(rawValue: name) else { throw QuantizationError("--gguf-fallback: '\(name)' is not f16 or f32") }
                     return f
                 }
-                try GGUFExporter.export(model: quantized, to: URL(fileURLWithPath: exportGguf), fallback: fallback)
+                do {
+                    try GGUFExporter.export(model: quantized, to: URL(fileURLWithPath: exportGguf), fallback: fallback)
+                } catch where fallback == nil {
+                    throw QuantizationError("\(error) (--gguf-fallback f16 or f32; the package \(output) is written)")
+                }
             }
         }
         let seconds = (ContinuousClock.now - clock).seconds
