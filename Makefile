@@ -50,5 +50,11 @@ bench: build models
 	$(PITH) bench smollm2
 	@if [ -n "$$LLAMA_BENCH" ]; then "$$LLAMA_BENCH" -m "$(PITH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" -t 2 -p 128 -n 64 -r 3; fi
 
+# The pith_qweight kernels built for AVX-512, AVX2-only and plain x86-64 targets, each SIMD level checked against the
+# portable C kernels (AddressSanitizer on the native build); the Swift tests cover this machine's build.
+.PHONY: kernel-levels
+kernel-levels:
+	bash scripts/kernel-levels.sh
+
 clean:
 	rm -rf .build .build-fuzz

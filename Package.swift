@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
         .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
-        .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels"]),
+        .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels", "PithPackaging"]),
         .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),
         .testTarget(name: "PithEvalTests", dependencies: ["PithEval", "PithRuntime", "PithModels"]),
     ],

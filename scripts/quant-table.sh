@@ -35,7 +35,7 @@ if [ -n "${ONLY:-}" ]; then
   kept=(); for c in "${configs[@]}"; do [[ ",$ONLY," == *",${c%%|*},"* ]] && kept+=("$c"); done; configs=("${kept[@]}")
 fi
 
-models=(); names=(); methods=(base)
+models=(); names=(); methods=(--method base)
 for c in "${configs[@]}"; do
   name="${c%%|*}"; flags="${c#*|}"
   if [ ! -s "$out/$name.pith" ]; then

@@ -1,11 +1,13 @@
 // Micro-benchmark of Pith's tensor kernels on SmolLM2-135M shapes. Run in release:
-//   swift run -c release --scratch-path .build-kernels pith-kernel-bench [--quick]
+//   swift run -c release --scratch-path .build-kernels pith-kernel-bench [--quick] [--quant]
+// --quant: only the Pith-native quantized layouts (QuantScheme), after the bandwidth probe.
 // PITH_THREADS=1 measures one core. Figures are medians; "cold" weights cycle through copies larger than L3,
 // as in a decode step, where every weight comes from memory.
 import Foundation
 import PithTensor
 
 let quick = CommandLine.arguments.contains("--quick")
+let quantOnly = CommandLine.arguments.contains("--quant")
 let clock = ContinuousClock()
 
 func seconds(_ d: Duration) -> Double { d.seconds }
@@ -44,6 +46,11 @@ print("threads: \(threads)")
 // MARK: - Memory bandwidth
 let bandwidth = MemoryBandwidth.measure(bytes: quick ? 256 << 20 : 512 << 20)
 print(String(format: "memory read bandwidth (sum of f32, %d threads): %.1f GB/s", threads, bandwidth / 1e9))
+
+if quantOnly {
+    benchmarkQuantizedLayouts(bandwidth: bandwidth)
+    exit(0)
+}
 
 // MARK: - Dispatch cost
 let dispatch = median(repeats: 5) { for _ in 0..<10_000 { ThreadPool.shared.run { _, _ in } } } / 10_000
@@ -131,3 +138,5 @@ do {
                  layers.count, Double(totalBytes) / 1e6, t * 1e3, 1 / t, bandwidth / Double(totalBytes),
                  Double(totalBytes) / t / 1e9))
 }
+
+benchmarkQuantizedLayouts(bandwidth: bandwidth)

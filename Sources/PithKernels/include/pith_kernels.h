@@ -53,6 +53,51 @@ void pith_dequantize_rows(const void *w, int type, int64_t cols, int64_t r0, int
 void pith_sgemm(pith_pool *pool, int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
+// MARK: - Pith-native quantized weights (QuantScheme layouts: Sources/PithTensor/Quant/QuantScheme.swift)
+
+enum { PITH_QF_INT = 0, PITH_QF_NF4 = 1, PITH_QF_FP4 = 2, PITH_QF_FP8 = 3 };
+
+/// A quantized weight W (rows, cols) in one of QuantScheme's byte layouts.
+/// int:  per row, cols/group groups [f16 d][f16 m if !symmetric][group/32 sub-blocks of 4·bits bytes, bit planes];
+///       value d·(q − 2^(bits−1)) (symmetric) or d·q + m.
+/// fp8:  per row, cols/group groups [f32 scale][group E4M3 bytes]; value scale·e4m3(byte).
+/// nf4/fp4: the whole tensor's codes (16 bytes per 32 values, ggml nibble order) then the absmax of every block of
+///       `group` consecutive values of the flattened tensor: f32 each, or (double_quant) int8 each, then f32 per
+///       256 blocks, then one f32 offset: absmax = offset + s2·byte/127. Value absmax·table[code].
+typedef struct {
+    int32_t format;        // PITH_QF_*
+    int32_t bits;          // int: 2…8; nf4/fp4: 4; fp8: 8
+    int32_t group;         // int/fp8: values per scale along a row (multiple of 32 dividing cols, never 0 here);
+                           // nf4/fp4: values per absmax block of the flattened tensor (multiple of 32)
+    int32_t symmetric;     // int: no minimum stored
+    int32_t double_quant;  // nf4/fp4: absmax double-quantized
+    int32_t act_bits;      // 8: W8A8 (int 8-bit symmetric weights, activations quantized per token); 0: float
+    int64_t rows, cols;
+} pith_qweight;
+
+/// Bytes of W, or -1 when the descriptor is not a layout the kernels run (then no other pith_q* may be called).
+int64_t pith_qweight_bytes(const pith_qweight *w);
+
+/// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. Decode (int: tokens ≤ 16, nf4/fp4/fp8: ≤ 8):
+/// integer formats dot 8-bit activations (per 32 values), nf4/fp4/fp8 dot f32 activations through their value
+/// tables; more tokens: tiles of W dequantized to f32 and SGEMM. W8A8 at any count: activations to int8 per token,
+/// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens).
+void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y);
+
+/// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always with the decode kernels.
+/// level: 0 portable scalar, 1 AVX2, 2 AVX-512 (VNNI), -1 the best this build has. Returns 0 (and writes nothing)
+/// when `level` was not compiled in.
+int pith_qlinear_rows(const pith_qweight *desc, const void *w, int64_t r0, int64_t r1, const float *x,
+                      int64_t tokens, float *y, int64_t ystride, int level);
+
+/// The best SIMD level compiled in (0 scalar, 1 AVX2, 2 AVX-512 with VNNI).
+int pith_qkernel_level(void);
+
+/// Dequantizes rows [r0, r1) of W into dst ((r1-r0), cols) f32 (prefill tiles, embedding rows).
+void pith_qdequantize_rows(const pith_qweight *desc, const void *w, int64_t r0, int64_t r1, float *dst);
+/// The same at a SIMD level (0 portable; any other: the best compiled), for tests.
+void pith_qdequantize_rows_level(const pith_qweight *desc, const void *w, int64_t r0, int64_t r1, float *dst, int level);
+
 // MARK: - Activation quantization (exposed for tests)
 
 /// Quantizes n (multiple of 32) floats to 8-bit blocks in natural order: qs (n int8), d (n/32 scales),

@@ -118,10 +118,7 @@ public struct MetaInfo {
                 "batch": "dynamic",
                 "preprocessing": ["tokenizer": m.tokenizer.map { String(describing: type(of: $0)) } ?? "none",
                                   "max_length": m.contextLength] as [String: Any],
-                "weight_compression": [
-                    "encodings": stats.parametersByEncoding,
-                    "bits_per_weight": (stats.bitsPerParameter * 1000).rounded() / 1000,
-                ] as [String: Any],
+                "weight_compression": weightCompression(m, stats),
             ] as [String: Any],
             "PTM_info": [
                 "base_architecture": m.structure.architecture,
@@ -138,6 +135,23 @@ public struct MetaInfo {
             ] as [String: Any],
         ]
     }
+
+    /// Encodings and bits per weight; for a quantized model also what `pith quantize` did, layer by layer (the
+    /// recipe, the calibration and the effective per-layer settings it left in the metadata as `pith.quantization`).
+    static func weightCompression(_ m: Model, _ stats: GraphStatistics) -> [String: Any] {
+        var result: [String: Any] = [
+            "encodings": stats.parametersByEncoding,
+            "bits_per_weight": (stats.bitsPerParameter * 1000).rounded() / 1000,
+        ]
+        if let text = m.structure.metadata[quantizationMetadataKey],
+           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) {
+            result["quantization"] = object
+        }
+        return result
+    }
+
+    /// The metadata key `pith quantize` writes its report under.
+    public static let quantizationMetadataKey = "pith.quantization"
 
     /// `b` over `a`, objects merged key by key.
     static func merge(_ a: [String: Any], _ b: [String: Any]) -> [String: Any] {

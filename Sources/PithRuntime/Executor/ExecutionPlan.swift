@@ -8,6 +8,8 @@ struct BoundWeight {
     /// (rows, cols) with cols contiguous; a vector is (1, n).
     let rows: Int
     let cols: Int
+    /// A Pith-native quantized layout run by its own kernels (then `type` is unused); nil for ggml and dense types.
+    var quantized: QuantizedWeightKernel? = nil
     var floats: UnsafePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
 }
 
@@ -51,6 +53,8 @@ struct ExecutionPlan {
     var widthOf: [String: Int] = [:]
     /// Integer graph inputs in order (token ids, positions, selected rows …).
     var integerInputs: [String] = []
+    /// f32 graph inputs in order (activations fed from outside, e.g. a block's hidden states); each has a slot.
+    var floatInputs: [String] = []
     /// Width of each attention operator's cache rows.
     var cacheWidths: [Int] = []
     /// Values sent and not yet received (send/recv with one rank), in send order.

@@ -59,29 +59,7 @@ public final class Executor: @unchecked Sendable {
     ///   - batch: how many equal-length sequences the rows hold, one after another (encoders; decoders use 1).
     ///   - state: the KV caches; needed when the graph has cached attention, ignored otherwise.
     public func run(inputs: [String: [Int32]], rows: Int, batch: Int = 1, state: ExecutionState? = nil) throws -> [String: Output] {
-        guard rows > 0, rows <= maxRows else { throw ExecutionError("a call takes 1…\(maxRows) rows, got \(rows)") }
-        guard batch > 0, rows % batch == 0 else { throw ExecutionError("\(rows) rows do not split into \(batch) equal sequences") }
-        if !plan.cacheWidths.isEmpty {
-            guard let state else { throw ExecutionError("the graph keeps a KV cache: pass a state") }
-            guard batch == 1 else { throw ExecutionError("a graph with a KV cache runs one sequence per call") }
-            guard state.length + rows <= state.capacity else {
-                throw ExecutionError("context full: \(state.length) + \(rows) tokens exceed the cache of \(state.capacity)")
-            }
-        }
-        var ints: [[Int32]] = []
-        for name in plan.integerInputs {
-            guard let values = inputs[name] else { throw ExecutionError("missing graph input '\(name)'") }
-            ints.append(values)
-        }
-        let call = Call(ints: ints, rows: rows, batch: batch, state: state)
-        for step in plan.steps { try execute(step, call) }
-        if let state, !plan.cacheWidths.isEmpty { state.length += rows }
-        var result: [String: Output] = [:]
-        for (name, slot, w) in plan.outputs {
-            let n = rowsInSlot[slot]
-            result[name] = Output(rows: n, width: w, values: Array(UnsafeBufferPointer(start: buffers[slot], count: n * w)))
-        }
-        return result
+        try run(inputs: inputs, floats: [:], rows: rows, batch: batch, state: state)
     }
 
     /// What one `run` works on.
@@ -95,7 +73,7 @@ public final class Executor: @unchecked Sendable {
 
     // MARK: - Steps
 
-    private func execute(_ step: Step, _ call: Call) throws {
+    func execute(_ step: Step, _ call: Call) throws {
         let ints = call.ints
         switch step {
         case .embedding(let ids, let table, let out):
@@ -103,13 +81,12 @@ public final class Executor: @unchecked Sendable {
             guard tokens.count <= maxRows else { throw ExecutionError("too many token ids") }
             for (t, id) in tokens.enumerated() {
                 guard id >= 0, Int(id) < table.rows else { throw ExecutionError("token id \(id) outside the vocabulary of \(table.rows)") }
-                Kernels.embeddingRow(table: table.pointer, type: table.type, cols: table.cols, index: Int(id),
-                                     into: buffers[out] + t * table.cols)
+                table.embeddingRow(Int(id), into: buffers[out] + t * table.cols)
             }
             rowsInSlot[out] = tokens.count
         case .linear(let input, let w, let bias, let out):
             let n = rowsInSlot[input]
-            Kernels.linear(weight: w.pointer, type: w.type, rows: w.rows, cols: w.cols, input: buffers[input], tokens: n, output: buffers[out])
+            w.linear(input: buffers[input], tokens: n, output: buffers[out])
             if let bias { Kernels.addBias(bias, to: buffers[out], rows: w.rows, tokens: n) }
             rowsInSlot[out] = n
         case .rmsNorm(let input, let weight, let eps, let width, let out):

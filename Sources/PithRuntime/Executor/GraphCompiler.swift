@@ -27,10 +27,11 @@ struct GraphCompiler {
         var plan = ExecutionPlan()
         let variables = graph.variablesByName
         for name in graph.inputs {
-            guard let v = variables[name], v.elementType == .i32 || v.elementType == .i64 else {
-                throw ExecutionError("graph input '\(name)' must be an integer tensor (float inputs are not supported yet)")
+            guard let v = variables[name], [.i32, .i64, .f32].contains(v.elementType) else {
+                throw ExecutionError("graph input '\(name)' must be an integer or an f32 tensor")
             }
-            plan.integerInputs.append(name)
+            // f32 inputs are activations fed from outside (a segment of a graph): they get a slot below.
+            if v.elementType == .f32 { plan.floatInputs.append(name) } else { plan.integerInputs.append(name) }
         }
 
         // Last reader of each activation, so its buffer can be reused after that step.
@@ -58,6 +59,12 @@ struct GraphCompiler {
             plan.slotWidths.append(width)
             plan.slotOf[name] = plan.slotWidths.count - 1
             return plan.slotWidths.count - 1
+        }
+
+        for name in plan.floatInputs {
+            let width = variables[name]?.elementsPerRow ?? 0
+            plan.widthOf[name] = width
+            _ = allocate(name, width: width)
         }
 
         for (index, node) in graph.operators.enumerated() {
@@ -226,6 +233,9 @@ struct GraphCompiler {
         let rows = v.shape[0], cols = v.shape[1]
         if let type = v.encoding.ggmlType, Kernels.supportsLinear(type) {
             return BoundWeight(pointer: try base(data, name), type: type, rows: rows, cols: cols)
+        }
+        if case .quantized(let scheme) = v.encoding, let kernel = QuantizedWeightKernel(scheme: scheme, rows: rows, cols: cols) {
+            return BoundWeight(pointer: try base(data, name), type: .f32, rows: rows, cols: cols, quantized: kernel)
         }
         let dense = try dequantized(name, v, data)
         return BoundWeight(pointer: try base(dense, name), type: .f32, rows: rows, cols: cols)

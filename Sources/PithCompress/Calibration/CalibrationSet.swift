@@ -1,0 +1,65 @@
+import Foundation
+import PithTokenizers
+
+/// Calibration samples: `count` sequences of `length` tokens cut from a text as consecutive, non-overlapping windows,
+/// each wrapped in the tokens the model's template adds (BOS for Llama, [CLS] … [SEP] for BERT).
+public struct CalibrationSet: Sendable {
+    /// (count, length) token ids.
+    public let samples: [[Int32]]
+    public let length: Int
+    /// Tokens of the text (without template tokens).
+    public let textTokens: Int
+    /// Set when the text held fewer windows than asked for.
+    public let note: String?
+
+    public var count: Int { samples.count }
+
+    /// - Parameters:
+    ///   - samples: windows wanted; fewer are taken when the text is short (`note` says so).
+    ///   - length: tokens per sample, template tokens included.
+    public init(text: String, tokenizer: any Tokenizer, samples wanted: Int, length: Int) throws {
+        // An encoder's tokenizer.json truncates to its sentence length; calibration reads the whole text.
+        var tokenizer = tokenizer
+        if var wordPiece = tokenizer as? WordPieceTokenizer {
+            wordPiece.maxLength = nil
+            tokenizer = wordPiece
+        }
+        guard wanted >= 1 else { throw RecipeError("--samples must be at least 1, is \(wanted)") }
+        let (prefix, suffix) = Self.template(of: tokenizer)
+        let body = length - prefix.count - suffix.count
+        guard body >= 1 else { throw RecipeError("--seq-len \(length) leaves no room for text after the template's \(prefix.count + suffix.count) tokens") }
+        let tokens = tokenizer.encode(text, addSpecialTokens: false, parseSpecialTokens: false)
+        let available = tokens.count / body
+        guard available >= 1 else {
+            throw RecipeError("the calibration text has \(tokens.count) tokens, fewer than one sample of \(length)")
+        }
+        let taken = min(wanted, available)
+        samples = (0..<taken).map { i in prefix + tokens[(i * body)..<((i + 1) * body)] + suffix }
+        self.length = length
+        textTokens = tokens.count
+        note = taken < wanted
+            ? "the calibration text has \(tokens.count) tokens: \(taken) samples of \(length), not \(wanted)" : nil
+    }
+
+    /// Samples given as token ids (tests, or a caller with its own data); all must have one length.
+    public init(samples: [[Int32]]) throws {
+        guard let first = samples.first, !first.isEmpty, samples.allSatisfy({ $0.count == first.count }) else {
+            throw RecipeError("calibration samples must be non-empty and of one length")
+        }
+        self.samples = samples
+        length = first.count
+        textTokens = samples.count * first.count
+        note = nil
+    }
+
+    /// The template's tokens before and after a text: found by encoding a probe with and without special tokens.
+    static func template(of tokenizer: any Tokenizer) -> (prefix: [Int32], suffix: [Int32]) {
+        let probe = "calibration"
+        let bare = tokenizer.encode(probe, addSpecialTokens: false, parseSpecialTokens: false)
+        let wrapped = tokenizer.encode(probe, addSpecialTokens: true, parseSpecialTokens: false)
+        guard !bare.isEmpty, let start = (0...(max(wrapped.count - bare.count, 0))).first(where: {
+            wrapped.count >= bare.count && Array(wrapped[$0..<($0 + bare.count)]) == bare
+        }) else { return ([], []) }
+        return (Array(wrapped[..<start]), Array(wrapped[(start + bare.count)...]))
+    }
+}

@@ -1,0 +1,77 @@
+import PithGraph
+import PithModels
+import PithRuntime
+
+/// Runs one segment of a graph over every calibration sample, a few samples per executor call.
+///
+/// Activations live in memory for all samples at once — (samples · length, width) floats per variable — which is
+/// one block's inputs and outputs: what sequential calibration needs and no more.
+struct SegmentRunner {
+    let calibration: CalibrationSet
+    /// Samples per executor call (their rows go through the linears together).
+    let samplesPerCall: Int
+
+    init(calibration: CalibrationSet, rowsPerCall: Int = 4096) {
+        self.calibration = calibration
+        samplesPerCall = max(1, min(calibration.count, rowsPerCall / max(calibration.length, 1)))
+    }
+
+    /// Runs `graph` (attention made cache-free, so sequences of one call attend only to themselves) with `weights`;
+    /// f32 inputs come from `store`, integer inputs are made for the samples. Returns the graph's outputs, all rows.
+    /// `keepOutputs` false runs for the taps alone and returns nothing (a capture needs no copy of what it tapped).
+    func run(_ graph: ComputationGraph, weights: Weights, store: [String: [Float]], tap: Set<String> = [],
+             keepOutputs: Bool = true, handler: Executor.TapHandler? = nil) throws -> [String: [Float]] {
+        var graph = graph.withoutAttentionCache()
+        graph.parentGraphID = -1
+        let structure = ModelStructure(name: graph.name ?? "segment", architecture: "segment", family: .decoderOnly,
+                                       origin: "calibration", graphs: [graph])
+        let length = calibration.length
+        let executor = try Executor(structure: structure, weights: weights, maxRows: samplesPerCall * length)
+        var outputs: [String: [Float]] = [:]
+        var start = 0
+        while start < calibration.count {
+            let end = min(start + samplesPerCall, calibration.count)
+            let batch = end - start, rows = batch * length
+            let ints = try integerInputs(executor.inputNames, samples: start..<end)
+            let result = try withSlices(executor.floatInputNames, store: store, samples: start..<end) { floats in
+                try executor.run(inputs: ints, floats: floats, rows: rows, batch: batch, tap: tap, handler: handler)
+            }
+            if keepOutputs { for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) } }
+            start = end
+        }
+        return outputs
+    }
+
+    /// The integer inputs a Llama or BERT graph reads, for whole samples: every row real, positions from 0.
+    private func integerInputs(_ names: [String], samples: Range<Int>) throws -> [String: [Int32]] {
+        let length = calibration.length, rows = samples.count * length
+        var inputs: [String: [Int32]] = [:]
+        for name in names {
+            switch name {
+            case "token_ids": inputs[name] = samples.flatMap { calibration.samples[$0] }
+            case "positions": inputs[name] = (0..<rows).map { Int32($0 % length) }
+            case "output_rows": inputs[name] = (0..<rows).map { Int32($0) }
+            case "attention_mask": inputs[name] = [Int32](repeating: 1, count: rows)
+            case "token_type_ids": inputs[name] = [Int32](repeating: 0, count: rows)
+            default: throw QuantizationError("calibration does not know how to feed the graph input '\(name)'")
+            }
+        }
+        return inputs
+    }
+
+    /// Pointers to the samples' rows of each f32 input, valid inside `body`.
+    private func withSlices<T>(_ names: [String], store: [String: [Float]], samples: Range<Int>,
+                               _ body: ([String: UnsafeBufferPointer<Float>]) throws -> T) throws -> T {
+        var slices: [String: UnsafeBufferPointer<Float>] = [:]
+        func next(_ i: Int) throws -> T {
+            guard i < names.count else { return try body(slices) }
+            guard let values = store[names[i]] else { throw QuantizationError("calibration has no values for '\(names[i])'") }
+            let perSample = values.count / calibration.count
+            return try values.withUnsafeBufferPointer { all in
+                slices[names[i]] = UnsafeBufferPointer(rebasing: all[(samples.lowerBound * perSample)..<(samples.upperBound * perSample)])
+                return try next(i + 1)
+            }
+        }
+        return try next(0)
+    }
+}

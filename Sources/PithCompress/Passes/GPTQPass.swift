@@ -1,0 +1,53 @@
+import PithTensor
+
+/// GPTQ: quantizes columns one at a time, spreading each one's error over the columns not yet quantized through the
+/// inverse Hessian of the layer's input (H = 2XᵀX/n). Needs calibration.
+public struct GPTQPass: CompressionPass {
+    public struct Parameters: PassParameters {
+        public var bits = 4
+        public var groupSize = 128
+        public var symmetric = false
+        /// λ added to H's diagonal, as a fraction of its mean.
+        public var dampening = 0.01
+        /// Columns in order of decreasing H diagonal.
+        public var actOrder = true
+        public var blockSize = 128
+        /// Group scales from the unmodified weights, before any column is quantized.
+        public var staticGroups = true
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case bits, symmetric, dampening
+            case groupSize = "group_size", actOrder = "act_order", blockSize = "block_size", staticGroups = "static_groups"
+        }
+    }
+
+    public static let name = "gptq"
+    public static let needsCalibration = true
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) throws {
+        try IntegerGrid.validate(bits: parameters.bits, groupSize: parameters.groupSize)
+        guard parameters.dampening >= 0, parameters.dampening < 1 else {
+            throw RecipeError("dampening must be in [0, 1), is \(parameters.dampening)")
+        }
+        guard parameters.blockSize > 0 else { throw RecipeError("block_size must be positive, is \(parameters.blockSize)") }
+        self.parameters = parameters
+    }
+
+    public var requestedScheme: QuantScheme {
+        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric)
+    }
+
+    public func apply(to layer: LinearLayer) throws -> LayerResult {
+        let (scheme, note) = try scheme(cols: layer.cols)
+        guard let statistics = layer.statistics else { throw RecipeError("gptq: layer '\(layer.name)' has no calibration statistics") }
+        var options = GPTQOptions()
+        options.dampening = parameters.dampening
+        options.blockSize = parameters.blockSize
+        options.actOrder = parameters.actOrder
+        options.staticGroups = parameters.staticGroups
+        let (matrix, loss) = try GPTQ.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme,
+                                               statistics: statistics, options: options)
+        return LayerResult(matrix: matrix, loss: loss, notes: note.map { [$0] } ?? [])
+    }
+}

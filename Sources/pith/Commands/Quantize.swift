@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import PithCompress
+import PithModels
+import PithPackaging
+
+/// `pith quantize`: a model through a recipe of compression passes (or the one-stage recipe its flags describe),
+/// written as a package (and optionally as GGUF).
+struct Quantize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Quantize a model's linear layers (rtn, gptq, awq, smoothquant, nf4, fp4, fp8) by flags or a YAML recipe.",
+        discussion: """
+        Every linear layer is a target by default, the output head included (for a tied head the embedding table is \
+        quantized with it); --ignore output keeps it. Passes that need calibration (gptq, awq, smoothquant) run the \
+        model block by block over --samples windows of --seq-len tokens of --calib.
+        """)
+
+    @OptionGroup var options: ModelOptions
+    @Option(help: "Method: \(PassRegistry.standard.names.joined(separator: ", ")).") var method: String?
+    @Option(help: "A YAML recipe (stages of passes with targets, ignore, parameters, overrides) instead of --method.") var recipe: String?
+    @Option(help: "Bits per weight code.") var bits: Int?
+    @Option(help: "Weights sharing a scale along a row (0: one per row; nf4/fp4: the block size).") var groupSize: Int?
+    @Flag(name: .customLong("sym"), inversion: .prefixedNo, help: "Symmetric scales (no minimum stored).") var symmetric: Bool?
+    @Flag(inversion: .prefixedNo, help: "Search a clipping range per group.") var clip: Bool?
+    @Flag(inversion: .prefixedNo, help: "GPTQ: quantize columns in order of decreasing activation energy.") var actOrder: Bool?
+    @Option(help: "GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean.") var dampening: Double?
+    @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
+    @Option(parsing: .singleValue, help: "Leave layers matching this pattern alone (exact name, glob, or re:REGEX; repeatable).") var ignore: [String] = []
+    @Option(help: "Calibration text (default: $PITH_HOME/data/calibration.txt).") var calib: String?
+    @Option(help: "Calibration samples.") var samples = 128
+    @Option(help: "Tokens per calibration sample.") var seqLen = 512
+    @Option(name: .shortAndLong, help: "The package to write (.pith).") var output: String
+    @Option(help: "Also write the quantized model as a GGUF file (encodings GGUF has are written byte for byte).") var exportGguf: String?
+    @Option(help: "--export-gguf: store weights in an encoding GGUF lacks (e.g. groups of 128) as f16 or f32 instead of refusing.") var ggufFallback: String?
+    @Option(help: "JSON with managementinfo / technicalinfo fields for the package (as pith pack --meta).") var meta: String?
+    @Flag(help: "Print each layer on stderr as it is done (default when stderr is a terminal).") var progress = false
+    @Flag(help: "Print the report as JSON on stdout.") var json = false
+
+    func validate() throws {
+        guard (method == nil) != (recipe == nil) else { throw ValidationError("give --method or --recipe (one of them)") }
+        let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || actOrder != nil
+            || dampening != nil || alpha != nil || !ignore.isEmpty
+        if recipe != nil && methodFlags {
+            throw ValidationError("--bits, --group-size, --sym, --clip, --act-order, --dampening, --alpha and --ignore go with --method; a recipe sets its own")
+        }
+        guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
+    }
+
+    func run() throws {
+        let recipe = try reportingErrors { try buildRecipe() }
+        let model = try options.load()
+        let needsCalibration = try reportingErrors { try recipe.resolve().contains { $0.pass.needsCalibration } }
+        var calibration: CalibrationSet?
+        if needsCalibration {
+            calibration = try reportingErrors {
+                let url = calib.map { URL(fileURLWithPath: $0) } ?? ModelLocator().home.appendingPathComponent("data/calibration.txt")
+                guard let data = FileManager.default.contents(atPath: url.path) else { throw QuantizationError("\(url.path): cannot read the calibration text") }
+                guard seqLen <= model.contextLength else { throw QuantizationError("--seq-len \(seqLen) exceeds the model's context of \(model.contextLength)") }
+                return try CalibrationSet(text: String(decoding: data, as: UTF8.self), tokenizer: try model.requireTokenizer(),
+                                          samples: samples, length: seqLen)
+            }
+        }
+        // The package's required meta-info is checked before the (long) quantization, not after.
+        var packing = Packer.Options()
+        packing.meta = try reportingErrors { try packageMeta(for: model) }
+        let missing = MetaInfo.derive(models: [model], packageDigestHint: "", overrides: packing.meta).missingRequired
+        guard missing.isEmpty else {
+            print("pith: managementinfo.json would lack required field(s) \(missing.joined(separator: ", ")): give them in --meta {\"managementinfo\": {…}}", to: &standardError)
+            throw ExitCode(1)
+        }
+        let verbose = progress || Progress.enabled
+        let clock = ContinuousClock.now
+        let (quantized, report) = try reportingErrors {
+            try ModelQuantizer.quantize(model, recipe: recipe, options: QuantizationOptions(calibration: calibration) { line in
+                if verbose { print(line, to: &standardError) }
+            })
+        }
+        let written = try reportingErrors { try Packer.pack([quantized], options: packing, to: URL(fileURLWithPath: output)) }
+        if let exportGguf {
+            try reportingErrors {
+                let fallback = try ggufFallback.map { name in
+                    guard let f = GGUFExporter.Fallback(rawValue: name) else { throw QuantizationError("--gguf-fallback: '\(name)' is not f16 or f32") }
+                    return f
+                }
+                do {
+                    try GGUFExporter.export(model: quantized, to: URL(fileURLWithPath: exportGguf), fallback: fallback)
+                } catch where fallback == nil {
+                    throw QuantizationError("\(error) (--gguf-fallback f16 or f32; the package \(output) is written)")
+                }
+            }
+        }
+        let seconds = (ContinuousClock.now - clock).seconds
+        if json { return try printJSON(report) }
+        Self.printTable(report)
+        let t = report.totals
+        print(String(format: "%d layers, %@ weights at %.3f bits/weight; model weights %@ → %@; %@ %@ (%@) in %.1f s",
+                     t.layers, Format.count(t.elements), t.bitsPerWeight, Format.bytes(t.modelBytesBefore), Format.bytes(t.modelBytesAfter),
+                     "wrote", output, Format.bytes(written.fileSize), seconds))
+        if let c = report.calibration {
+            print("calibration: \(c.samples) samples × \(c.sequenceLength) tokens" + (c.note.map { " (\($0))" } ?? ""))
+        }
+        for (layer, why) in report.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(layer): \(why)") }
+        if let exportGguf { print("wrote \(exportGguf)") }
+    }
+
+    /// The recipe file, or the one-stage recipe the flags describe.
+    func buildRecipe() throws -> Recipe {
+        if let recipe { return try Recipe(contentsOf: URL(fileURLWithPath: recipe)) }
+        var flags: [String: ParameterValue] = [:]
+        if let bits { flags["bits"] = .int(bits) }
+        if let groupSize { flags["group_size"] = .int(groupSize) }
+        if let symmetric { flags["symmetric"] = .bool(symmetric) }
+        if let clip { flags["clip"] = .bool(clip) }
+        if let actOrder { flags["act_order"] = .bool(actOrder) }
+        if let dampening { flags["dampening"] = .double(dampening) }
+        if let alpha { flags["alpha"] = .double(alpha) }
+        return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)
+    }
+
+    /// --meta's fields; a model whose metadata names no version (SmolLM2's GGUF) gets its structure's.
+    func packageMeta(for model: Model) throws -> [String: Any]? {
+        var result: [String: Any]?
+        if let meta {
+            guard let data = FileManager.default.contents(atPath: meta) else { throw PackageError.missing("\(meta): cannot read file") }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw PackageError.malformed(meta, "not a JSON object") }
+            result = object
+        }
+        if model.structure.metadata["general.version"] == nil {
+            var management = result?["managementinfo"] as? [String: Any] ?? [:]
+            if management["version"] == nil { management["version"] = model.structure.version }
+            result = (result ?? [:]).merging(["managementinfo": management]) { $1 }
+        }
+        return result
+    }
+
+    static func printTable(_ report: QuantizationReport) {
+        print(Format.pad("layer", 22), Format.pad("method", 11), Format.pad("scheme", 16), Format.pad("encoding", 16),
+              "bits/w".leftPad(7), "loss".leftPad(10), "error".leftPad(10), "kind".leftPad(7), "s".leftPad(7))
+        for r in report.layers {
+            print(Format.pad(r.layer, 22), Format.pad(r.method, 11), Format.pad(r.scheme, 16), Format.pad(r.encoding, 16),
+                  String(format: "%.3f", r.bitsPerWeight).leftPad(7), (r.loss.map { String(format: "%.3e", $0) } ?? "-").leftPad(10),
+                  String(format: "%.3e", r.error).leftPad(10), r.errorKind.leftPad(7), String(format: "%.2f", r.seconds).leftPad(7))
+        }
+        for e in report.equalizations {
+            print("\(e.method) scales on \(e.input) (\(e.layers.joined(separator: ", "))): "
+                  + (e.foldedInto.map { "folded into \($0)" + (e.alpha.map { String(format: ", α %.2f", $0) } ?? "") } ?? "skipped, \(e.skipped ?? "")"))
+        }
+    }
+}
+
