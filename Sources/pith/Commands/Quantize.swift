@@ -31,7 +31,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "Tokens per calibration sample.") var seqLen = 512
     @Option(name: .shortAndLong, help: "The package to write (.pith).") var output: String
     @Option(help: "Also write the quantized model as a GGUF file (encodings GGUF has are written byte for byte).") var exportGguf: String?
-    @Option(help: "--export-gguf: store weights in an encoding GGUF lacks (e.g. groups of 128) as f16 or f32 instead of refusing.") var ggufFallback: String?
+    @Option(help: "--export-gguf: store weights in an encoding GGUF lacks (e.g. groups of 128) re-blocked exactly (lossless: int schemes as Q4_0/Q4_1/Q5_0/Q5_1/Q8_0) or dequantized (f16, f32) instead of refusing.") var ggufFallback: String?
     @Option(help: "JSON with managementinfo / technicalinfo fields for the package (as pith pack --meta).") var meta: String?
     @Flag(help: "Print each layer on stderr as it is done (default when stderr is a terminal).") var progress = false
     @Flag(help: "Print the report as JSON on stdout.") var json = false
@@ -79,13 +79,13 @@ struct Quantize: ParsableCommand {
         if let exportGguf {
             try reportingErrors {
                 let fallback = try ggufFallback.map { name in
-                    guard let f = GGUFExporter.Fallback(rawValue: name) else { throw QuantizationError("--gguf-fallback: '\(name)' is not f16 or f32") }
+                    guard let f = GGUFExporter.Fallback(rawValue: name) else { throw QuantizationError("--gguf-fallback: '\(name)' is not lossless, f16 or f32") }
                     return f
                 }
                 do {
                     try GGUFExporter.export(model: quantized, to: URL(fileURLWithPath: exportGguf), fallback: fallback)
                 } catch where fallback == nil {
-                    throw QuantizationError("\(error) (--gguf-fallback f16 or f32; the package \(output) is written)")
+                    throw QuantizationError("\(error) (--gguf-fallback lossless, f16 or f32; the package \(output) is written)")
                 }
             }
         }
