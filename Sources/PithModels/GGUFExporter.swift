@@ -107,6 +107,8 @@ public enum GGUFExporter {
         let shapes = { (g: ComputationGraph) in Dictionary(g.variables.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }) }
         let (have, want) = (shapes(graph), shapes(plain))
         if let name = want.keys.sorted().first(where: { have[$0] != want[$0] }) { throw fail("variable '\(name)'") }
+        // llama.cpp refuses a file with tensors its architecture does not name.
+        if let extra = graph.variables.first(where: { $0.isParameter && want[$0.name] == nil }) { throw fail("parameter '\(extra.name)'") }
     }
 
     // MARK: - Tensors
