@@ -32,7 +32,9 @@ extension QuantizationRun {
                     // The block, equalised but still float, is stored so a second capture measures the inputs the
                     // linears now get (X/s): exactly, where rescaling the first statistics would need their internals.
                     for site in blockSites { if let w = working[site.weight] { model.store(site.weight, floats: w) } }
+                    let again = ContinuousClock.now
                     statistics = try capture(blockSites, segment: cut, runner: runner, store: store)
+                    options.progress?("\(cut.key): captured the equalised inputs again in \(String(format: "%.2f", (ContinuousClock.now - again).seconds)) s")
                 }
                 for site in blockSites { try quantize(site, weights: working[site.weight] ?? [], statistics: statistics[site.input]) }
             }
