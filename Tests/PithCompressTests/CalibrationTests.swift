@@ -49,4 +49,40 @@ import Testing
         #expect(statistics.values.allSatisfy { $0.tokens == 5 * 24 })
         #expect(statistics["blk.0.ffn_mul.out"]?.features == 128)
     }
+
+    /// Sentences of different lengths, padded into one batch, give the statistics each sentence gives alone: padded
+    /// rows are masked out of attention and never measured.
+    @Test(.enabled(if: TestModels.miniLMAvailable, TestModels.missingNote))
+    func paddedLineSamplesMeasureOnlyRealTokens() throws {
+        let model = try Model.load("minilm")
+        let tokenizer = try model.requireTokenizer()
+        let lines = ["A man is playing a guitar.", "", "Short.", "The stock market fell sharply on Monday after the announcement."]
+        let padded = try CalibrationSet(lines: lines, tokenizer: tokenizer, samples: 8, length: 64)
+        #expect(padded.count == 3 && padded.isPadded && padded.note?.contains("3 lines") == true)
+        #expect(padded.lengths.max() == padded.length && padded.samples.allSatisfy { $0.count == padded.length })
+        let stages = try Recipe(stages: [.init(pass: "gptq", parameters: ["group_size": .int(32)])], source: "t").resolve()
+        func statistics(_ set: CalibrationSet) throws -> [String: InputStatistics] {
+            let run = try QuantizationRun(model: model, stages: stages, options: QuantizationOptions(calibration: set))
+            let segments = try run.graph.layerSegments()
+            let runner = SegmentRunner(calibration: set)
+            let embedded = try runner.run(segments[0].graph, weights: model.weights, store: [:])
+            let block = run.sites.filter { $0.name.hasPrefix("blk.0.") }
+            return try run.capture(block, segment: segments[1], runner: runner, store: embedded)
+        }
+        let together = try statistics(padded)
+        var alone: [String: InputStatistics] = [:]
+        for (sample, length) in zip(padded.samples, padded.lengths) {
+            for (name, s) in try statistics(try CalibrationSet(samples: [Array(sample.prefix(length))])) {
+                if alone[name] == nil { alone[name] = s } else { alone[name]?.merge(s) }
+            }
+        }
+        #expect(!together.isEmpty && Set(together.keys) == Set(alone.keys))
+        for (name, t) in together {
+            let a = try #require(alone[name])
+            #expect(t.tokens == padded.lengths.reduce(0, +) && a.tokens == t.tokens)
+            let scale = a.gram.map(abs).max() ?? 1
+            let worst = zip(t.gram, a.gram).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-4 * scale, "\(name): Gram differs by \(worst) of \(scale)")
+        }
+    }
 }

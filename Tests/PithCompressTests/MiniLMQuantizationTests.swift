@@ -39,14 +39,26 @@ import Testing
         return total / Double(max(a.count, 1))
     }
 
+    /// Calibration for an embedding model: sentences, one sample each — the tutorial lines after the 160 measured
+    /// (disjoint from them), else windows of the calibration text.
+    static func calibration(for model: Model) throws -> CalibrationSet {
+        let tokenizer = try model.requireTokenizer()
+        let tutorial = TestModels.locator.home.appendingPathComponent("data/sentences.txt")
+        if let lines = try? String(contentsOf: tutorial, encoding: .utf8) {
+            let unseen = lines.split(separator: "\n").dropFirst(160).map(String.init)
+            if unseen.count >= 400 { return try CalibrationSet(lines: unseen, tokenizer: tokenizer, samples: 800, length: 128) }
+        }
+        let text = try String(contentsOf: TestModels.calibrationText, encoding: .utf8)
+        return try CalibrationSet(text: text, tokenizer: tokenizer, samples: 64, length: 128)
+    }
+
     func cosine(recipe stage: Recipe.Stage, calibrated: Bool) throws -> Double {
         let model = try Model.load("minilm")
         let texts = try Self.sentences()
         let reference = try EmbeddingModel(model: model).embed(texts)
         var options = QuantizationOptions()
         if calibrated {
-            let text = try String(contentsOf: TestModels.calibrationText, encoding: .utf8)
-            options.calibration = try CalibrationSet(text: text, tokenizer: try model.requireTokenizer(), samples: 64, length: 128)
+            options.calibration = try Self.calibration(for: model)
         }
         let (quantized, _) = try ModelQuantizer.quantize(model, recipe: Recipe(stages: [stage], source: "test"), options: options)
         let embeddings = try EmbeddingModel(model: quantized).embed(texts)

@@ -1,12 +1,15 @@
 import Foundation
 import PithTokenizers
 
-/// Calibration samples: `count` sequences of `length` tokens cut from a text as consecutive, non-overlapping windows,
-/// each wrapped in the tokens the model's template adds (BOS for Llama, [CLS] … [SEP] for BERT).
+/// Calibration samples: `count` sequences of `length` tokens, each wrapped in the tokens the model's template adds
+/// (BOS for Llama, [CLS] … [SEP] for BERT). Either consecutive, non-overlapping windows cut from a text, or one sample
+/// per line (sentences, for an embedding model), right-padded to the longest; padded rows are run but never measured.
 public struct CalibrationSet: Sendable {
     /// (count, length) token ids.
     public let samples: [[Int32]]
     public let length: Int
+    /// Real (unpadded) tokens of each sample; `length` for every window of a text.
+    public let lengths: [Int]
     /// Tokens of the text (without template tokens).
     public let textTokens: Int
     /// Set when the text held fewer windows than asked for.
@@ -36,6 +39,7 @@ public struct CalibrationSet: Sendable {
         let taken = min(wanted, available)
         samples = (0..<taken).map { i in prefix + tokens[(i * body)..<((i + 1) * body)] + suffix }
         self.length = length
+        lengths = [Int](repeating: length, count: taken)
         textTokens = tokens.count
         note = taken < wanted
             ? "the calibration text has \(tokens.count) tokens: \(taken) samples of \(length), not \(wanted)" : nil
@@ -48,9 +52,42 @@ public struct CalibrationSet: Sendable {
         }
         self.samples = samples
         length = first.count
+        lengths = [Int](repeating: first.count, count: samples.count)
         textTokens = samples.count * first.count
         note = nil
     }
+
+    /// One sample per non-empty line, template tokens included, at most `length` tokens each (a longer line keeps its
+    /// start and the template's closing tokens); samples are right-padded to the longest.
+    public init(lines: [String], tokenizer: any Tokenizer, samples wanted: Int, length: Int) throws {
+        guard wanted >= 1 else { throw RecipeError("--samples must be at least 1, is \(wanted)") }
+        let (prefix, suffix) = Self.template(of: tokenizer)
+        let body = length - prefix.count - suffix.count
+        guard body >= 1 else { throw RecipeError("--seq-len \(length) leaves no room for text after the template's \(prefix.count + suffix.count) tokens") }
+        var tokenizer = tokenizer
+        if var wordPiece = tokenizer as? WordPieceTokenizer {
+            wordPiece.maxLength = nil
+            tokenizer = wordPiece
+        }
+        var chosen: [[Int32]] = [], textTokens = 0
+        for line in lines where chosen.count < wanted {
+            let tokens = tokenizer.encode(line, addSpecialTokens: false, parseSpecialTokens: false)
+            guard !tokens.isEmpty else { continue }
+            textTokens += tokens.count
+            chosen.append(prefix + tokens.prefix(body) + suffix)
+        }
+        guard let longest = chosen.map(\.count).max() else { throw RecipeError("the calibration text has no line with text") }
+        lengths = chosen.map(\.count)
+        // Padding is id 0 ([PAD] in BERT vocabularies): masked out of attention where the graph has a mask, and after
+        // every real token where attention is causal, so real rows never see it.
+        samples = chosen.map { $0 + [Int32](repeating: 0, count: longest - $0.count) }
+        self.length = longest
+        self.textTokens = textTokens
+        note = chosen.count < wanted ? "the calibration text has \(chosen.count) lines with text, not \(wanted)" : nil
+    }
+
+    /// Whether some samples are padded (their padded rows must not be measured).
+    public var isPadded: Bool { lengths.contains { $0 != length } }
 
     /// The template's tokens before and after a text: found by encoding a probe with and without special tokens.
     static func template(of tokenizer: any Tokenizer) -> (prefix: [Int32], suffix: [Int32]) {

@@ -34,7 +34,8 @@ struct SegmentRunner {
             let batch = end - start, rows = batch * length
             let ints = try integerInputs(executor.inputNames, samples: start..<end)
             let result = try withSlices(executor.floatInputNames, store: store, samples: start..<end) { floats in
-                try executor.run(inputs: ints, floats: floats, rows: rows, batch: batch, tap: tap, handler: handler)
+                try executor.run(inputs: ints, floats: floats, rows: rows, batch: batch, tap: tap,
+                                 handler: handler.map { realRowsOnly($0, samples: start..<end) })
             }
             if keepOutputs { for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) } }
             start = end
@@ -42,7 +43,25 @@ struct SegmentRunner {
         return outputs
     }
 
-    /// The integer inputs a Llama or BERT graph reads, for whole samples: every row real, positions from 0.
+    /// A tap handler that sees only the real rows of padded samples (all rows when nothing is padded).
+    private func realRowsOnly(_ handler: @escaping Executor.TapHandler, samples: Range<Int>) -> Executor.TapHandler {
+        guard calibration.isPadded else { return handler }
+        let length = calibration.length, lengths = calibration.lengths
+        return { name, values, rows, width in
+            guard rows == samples.count * length, values.count >= rows * width else {
+                throw QuantizationError("tap '\(name)' has \(rows) rows for \(samples.count) samples of \(length)")
+            }
+            var real: [Float] = []
+            real.reserveCapacity(rows * width)
+            for (i, s) in samples.enumerated() {
+                let first = i * length * width
+                real.append(contentsOf: values[first..<(first + lengths[s] * width)])
+            }
+            try real.withUnsafeBufferPointer { try handler(name, $0, real.count / width, width) }
+        }
+    }
+
+    /// The integer inputs a Llama or BERT graph reads, for whole samples (padded rows masked), positions from 0.
     private func integerInputs(_ names: [String], samples: Range<Int>) throws -> [String: [Int32]] {
         let length = calibration.length, rows = samples.count * length
         var inputs: [String: [Int32]] = [:]
@@ -51,7 +70,7 @@ struct SegmentRunner {
             case "token_ids": inputs[name] = samples.flatMap { calibration.samples[$0] }
             case "positions": inputs[name] = (0..<rows).map { Int32($0 % length) }
             case "output_rows": inputs[name] = (0..<rows).map { Int32($0) }
-            case "attention_mask": inputs[name] = [Int32](repeating: 1, count: rows)
+            case "attention_mask": inputs[name] = samples.flatMap { s in (0..<length).map { $0 < calibration.lengths[s] ? 1 : 0 } }
             case "token_type_ids": inputs[name] = [Int32](repeating: 0, count: rows)
             default: throw QuantizationError("calibration does not know how to feed the graph input '\(name)'")
             }

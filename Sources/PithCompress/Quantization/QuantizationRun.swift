@@ -133,7 +133,7 @@ struct QuantizationRun {
             modelBytesBefore: bytesBefore, modelBytesAfter: model.weights.byteCount, seconds: seconds)
         let calibration = options.calibration.flatMap { c in
             sites.contains { $0.pass.needsCalibration }
-                ? QuantizationReport.Calibration(samples: c.count, sequenceLength: c.length, tokens: c.count * c.length, note: c.note) : nil
+                ? QuantizationReport.Calibration(samples: c.count, sequenceLength: c.length, tokens: c.lengths.reduce(0, +), note: c.note) : nil
         }
         let report = QuantizationReport(recipe: recipe, calibration: calibration, layers: layers, equalizations: equalizations,
                                         skipped: skipped, totals: totals)

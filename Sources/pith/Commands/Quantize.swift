@@ -12,7 +12,8 @@ struct Quantize: ParsableCommand {
         discussion: """
         Every linear layer is a target by default, the output head included (for a tied head the embedding table is \
         quantized with it); --ignore output keeps it. Passes that need calibration (gptq, awq, smoothquant) run the \
-        model block by block over --samples windows of --seq-len tokens of --calib.
+        model block by block over --samples windows of --seq-len tokens of --calib, or with --calib-lines over its \
+        first --samples lines, one sample each (sentences, for an embedding model).
         """)
 
     @OptionGroup var options: ModelOptions
@@ -28,6 +29,7 @@ struct Quantize: ParsableCommand {
     @Option(parsing: .singleValue, help: "Leave layers matching this pattern alone (exact name, glob, or re:REGEX; repeatable).") var ignore: [String] = []
     @Option(help: "Calibration text (default: $PITH_HOME/data/calibration.txt).") var calib: String?
     @Option(help: "Calibration samples.") var samples = 128
+    @Flag(help: "Each non-empty line of --calib is one sample (up to --seq-len tokens), not windows of the whole text.") var calibLines = false
     @Option(help: "Tokens per calibration sample.") var seqLen = 512
     @Option(name: .shortAndLong, help: "The package to write (.pith).") var output: String
     @Option(help: "Also write the quantized model as a GGUF file (encodings GGUF has are written byte for byte).") var exportGguf: String?
@@ -56,8 +58,12 @@ struct Quantize: ParsableCommand {
                 let url = calib.map { URL(fileURLWithPath: $0) } ?? ModelLocator().home.appendingPathComponent("data/calibration.txt")
                 guard let data = FileManager.default.contents(atPath: url.path) else { throw QuantizationError("\(url.path): cannot read the calibration text") }
                 guard seqLen <= model.contextLength else { throw QuantizationError("--seq-len \(seqLen) exceeds the model's context of \(model.contextLength)") }
-                return try CalibrationSet(text: String(decoding: data, as: UTF8.self), tokenizer: try model.requireTokenizer(),
-                                          samples: samples, length: seqLen)
+                let text = String(decoding: data, as: UTF8.self), tokenizer = try model.requireTokenizer()
+                if calibLines {
+                    let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+                    return try CalibrationSet(lines: lines, tokenizer: tokenizer, samples: samples, length: seqLen)
+                }
+                return try CalibrationSet(text: text, tokenizer: tokenizer, samples: samples, length: seqLen)
             }
         }
         // The package's required meta-info is checked before the (long) quantization, not after.
@@ -97,7 +103,8 @@ struct Quantize: ParsableCommand {
                      t.layers, Format.count(t.elements), t.bitsPerWeight, Format.bytes(t.modelBytesBefore), Format.bytes(t.modelBytesAfter),
                      "wrote", output, Format.bytes(written.fileSize), seconds))
         if let c = report.calibration {
-            print("calibration: \(c.samples) samples × \(c.sequenceLength) tokens" + (c.note.map { " (\($0))" } ?? ""))
+            let shape = calibLines ? "lines of up to \(c.sequenceLength) tokens, \(c.tokens) in all" : "× \(c.sequenceLength) tokens"
+            print("calibration: \(c.samples) samples \(shape)" + (c.note.map { " (\($0))" } ?? ""))
         }
         for (layer, why) in report.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(layer): \(why)") }
         if let exportGguf { print("wrote \(exportGguf)") }
