@@ -12,8 +12,8 @@
 //
 // LLM.int8() (Dettmers et al. 2022, §3.2, the descriptor's outlier_threshold): qlinear.c zeroes the outlier columns
 // before quantizing each token (so they neither set its scale nor enter the int32 sums) and passes their f32 values;
-// every level then adds the same scalar f32 term Σ_k x_{j_k} · d_{r,g(j_k)} · w_{r,j_k} over those columns, a
-// handful per call on real models, so it is not vectorized.
+// every level then adds the same scalar f32 term Σ_k x_{j_k} · d_{r,g(j_k)} · w_{r,j_k} over those columns (a few
+// per decode token on SmolLM2; prefill, with hundreds, takes them out of the rows for one SGEMM in qlinear.c).
 #include "qweight.h"
 
 float pith_w8a8_quantize(const float *x, int64_t cols, int64_t group, int8_t *qs, int32_t *gqsum) {

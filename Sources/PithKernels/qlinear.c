@@ -21,6 +21,9 @@
 #endif
 #define PITH_QGEMM_MIN_TOKENS_TABLES 8
 #define PITH_QGEMM_TILE_ROWS 128
+// LLM.int8() above this many tokens: the outlier columns as one SGEMM after the int8 rows instead of a scalar term in
+// every row. SmolLM2's late ffn_down inputs have 200–600 of their 1536 columns beyond 6 over a 512-token chunk.
+#define PITH_LLMINT8_GEMM_MIN_TOKENS 16
 
 static inline int64_t round64(int64_t n) { return (n + 63) / 64 * 64; }
 
@@ -212,6 +215,26 @@ static void qgemm_part(void *ctx, int part, int parts) {
     }
 }
 
+// y += X_O · W_Oᵀ: the outlier columns of every token (acts[t].ox, nout each) times the weight's dequantized outlier
+// columns (rows, nout), gathered into the caller thread's scratch slot 1.
+static void outliers_gemm(pith_pool *pool, const pith_qweight *desc, const uint8_t *w, const pith_qact *acts,
+                          int64_t nout, int64_t tokens, float *y) {
+    const int64_t rows = desc->rows, rowbytes = pith_qrow_bytes(desc);
+    float *xo = pith_scratch(1, (size_t)((tokens + rows) * nout) * sizeof(float));
+    if (!xo) abort();
+    float *wo = xo + tokens * nout;
+    for (int64_t t = 0; t < tokens; t++) memcpy(xo + t * nout, acts[t].ox, (size_t)nout * sizeof(float));
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * rowbytes;
+        for (int64_t k = 0; k < nout; k++) {
+            uint16_t h;
+            memcpy(&h, row + acts[0].oscale[k], 2);
+            wo[r * nout + k] = pith_h2f(h) * (float)(int8_t)row[acts[0].ocode[k]];
+        }
+    }
+    pith_sgemm(pool, 0, 1, tokens, rows, nout, 1.0f, xo, nout, wo, nout, 1.0f, y, rows);
+}
+
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y) {
     if (tokens <= 0 || pith_qweight_bytes(desc) < 0) return;
     const int64_t gemm_above = desc->format == PITH_QF_INT ? PITH_QGEMM_MIN_TOKENS : PITH_QGEMM_MIN_TOKENS_TABLES;
@@ -223,11 +246,18 @@ void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, cons
     qmatvec_job job;
     job.desc = desc; job.w = (const uint8_t *)w; job.fn = select_rows(desc, -1);
     job.tokens = tokens; job.y = y;
-    job.acts = acts_prepare(desc, x, tokens);
+    pith_qact *acts = acts_prepare(desc, x, tokens);
+    job.acts = acts;
+    // LLM.int8() prefill: the rows leave the outlier columns out (their int8 codes already see zeros) for one SGEMM.
+    const int64_t nout = acts[0].nout;
+    const int gemm_outliers = nout > 0 && tokens > PITH_LLMINT8_GEMM_MIN_TOKENS;
+    if (gemm_outliers)
+        for (int64_t t = 0; t < tokens; t++) acts[t].nout = 0;
     // ~4 chunks per thread (as linear.c): balances a descheduled thread and keeps chunks contiguous.
     const int threads = pith_pool_threads(pool);
     const int64_t chunk = desc->rows / ((int64_t)threads * 4);
     job.chunk = chunk < 16 ? 16 : chunk;
     atomic_init(&job.next, 0);
     pith_pool_run(pool, qmatvec_part, &job);
+    if (gemm_outliers) outliers_gemm(pool, desc, job.w, acts, nout, tokens, y);
 }

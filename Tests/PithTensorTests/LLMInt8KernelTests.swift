@@ -143,3 +143,24 @@ func llmInt8BeatsW8A8WithPlantedOutliers(group: Int) throws {
     #expect(try JSONDecoder().decode(QuantScheme.self, from: Data(old.utf8)) == .w8a8)
     #expect(try JSONDecoder().decode(QuantScheme.self, from: Data(json.utf8)) == s)
 }
+
+@Test("LLM.int8() prefill: hundreds of outlier columns through the SGEMM path agree with the row kernels",
+      arguments: [(96, 1536, 100), (576, 1536, 512), (3000, 576, 64)])
+func llmInt8PrefillManyOutliers(rows: Int, cols: Int, tokens: Int) throws {
+    // SmolLM2's late ffn_down inputs: 200–600 of 1536 columns beyond 6 over a chunk; here threshold 2 on N(0, 1).
+    let w = try RandomQuantized(.llmInt8(threshold: 2), rows: rows, cols: cols, seed: 27)
+    var rng = SeededRandom(seed: 28)
+    let x = rng.normals(tokens * cols)
+    let outliers = outlierColumns(x, tokens: tokens, cols: cols, threshold: 2)
+    #expect(outliers.count > cols / 3)
+    let driver = w.linear(x, tokens: tokens)
+    let single = try #require(w.linearRows(x, tokens: tokens, level: .best))
+    for t in 0..<tokens {
+        let xt = x[(t * cols)..<((t + 1) * cols)]
+        for r in 0..<rows {
+            let wr = w.values[(r * cols)..<((r + 1) * cols)]
+            let bound = 2 * gemmDotBudget * absDot(wr, xt) + 1e-6
+            #expect(abs(driver[t * rows + r] - single[t * rows + r]) <= bound, "t\(t) r\(r): \(driver[t * rows + r]) vs \(single[t * rows + r])")
+        }
+    }
+}

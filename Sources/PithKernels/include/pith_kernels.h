@@ -85,7 +85,8 @@ int64_t pith_qweight_bytes(const pith_qweight *w);
 /// tables; more tokens: tiles of W dequantized to f32 and SGEMM. W8A8 at any count: activations to int8 per token,
 /// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens). LLM.int8() (outlier_threshold > 0):
 /// the columns j with max_t |x[t,j]| > threshold over this call's tokens go through f32, the others through int8
-/// with each token's scale taken over the other columns (so the outliers no longer set it).
+/// with each token's scale taken over the other columns (so the outliers no longer set it); above 16 tokens the f32
+/// part is one SGEMM of the outlier columns against the weight's dequantized ones.
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y);
 
 /// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always with the decode kernels.
