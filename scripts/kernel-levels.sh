@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 K=Sources/PithKernels
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-sources="$K/qlinear.c $K/dot_groupq.c $K/lut.c $K/dot_w8a8.c $K/dequant_groupq.c $K/threadpool.c $K/quantize_act.c $K/dequant.c"
+sources="$K/qlinear.c $K/linear.c $K/dot_q4.c $K/dot_q8.c $K/dense_dot.c $K/dot_groupq.c $K/lut.c $K/dot_w8a8.c $K/dequant_groupq.c $K/threadpool.c $K/quantize_act.c $K/dequant.c"
 for target in native x86-64-v3 x86-64; do
     flags="-O2 -march=$target -ffp-contract=fast"
     [ "$target" = native ] && flags="$flags -fsanitize=address -fno-omit-frame-pointer"

@@ -9,6 +9,11 @@
 // (gqsum, computed with the activation) is taken back. AVX2: vpmaddubsw on |w| · (±xq), pair sums ≤ 2·128·127.
 // Plain loads only: masked 512-bit loads (vmovdqu8 {k}{z}) of weights streaming from memory ran 7× slower here
 // (measured: 1536×576 cold, one thread, 266 → 35 µs).
+//
+// LLM.int8() (Dettmers et al. 2022, §3.2, the descriptor's outlier_threshold): qlinear.c zeroes the outlier columns
+// before quantizing each token (so they neither set its scale nor enter the int32 sums) and passes their f32 values;
+// every level then adds the same scalar f32 term Σ_k x_{j_k} · d_{r,g(j_k)} · w_{r,j_k} over those columns (a few
+// per decode token on SmolLM2; prefill, with hundreds, takes them out of the rows for one SGEMM in qlinear.c).
 #include "qweight.h"
 
 float pith_w8a8_quantize(const float *x, int64_t cols, int64_t group, int8_t *qs, int32_t *gqsum) {
@@ -29,6 +34,16 @@ float pith_w8a8_quantize(const float *x, int64_t cols, int64_t group, int8_t *qs
 
 static inline float load_f16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return pith_h2f(h); }
 
+// LLM.int8()'s f32 part for row `row` and tokens a[0…nt): o[t] = Σ_k x_t[j_k] · (d · w)[j_k] over the outlier columns
+// j_k, each weight dequantized once for the nt tokens. Left as it is when there are none.
+static inline void w8a8_outliers(const uint8_t *row, const pith_qact *a, int nt, float *o) {
+    const int64_t n = a[0].nout;
+    for (int64_t k = 0; k < n; k++) {
+        const float w = load_f16(row + a[0].oscale[k]) * (float)(int8_t)row[a[0].ocode[k]];
+        for (int t = 0; t < nt; t++) o[t] += a[t].ox[k] * w;
+    }
+}
+
 // MARK: - Portable
 
 static void w8a8_rows_scalar(const pith_qweight *desc, const uint8_t *w, int64_t r0, int64_t r1,
@@ -44,7 +59,9 @@ static void w8a8_rows_scalar(const pith_qweight *desc, const uint8_t *w, int64_t
                 for (int64_t j = 0; j < g; j++) isum += q[j] * xq[j];
                 sum += load_f16(row + gi * gbytes) * (float)isum;
             }
-            y[t * ystride + r] = acts[t].scale * sum;
+            float o = 0;
+            w8a8_outliers(row, acts + t, 1, &o);
+            y[t * ystride + r] = acts[t].scale * sum + o;
         }
     }
 }
@@ -83,7 +100,9 @@ static void w8a8_rows_avx2(const pith_qweight *desc, const uint8_t *w, int64_t r
                 const float d = load_f16(row + gi * gbytes);
                 for (int t = 0; t < nt; t++) sum[t] += d * (float)hsum256_epi32(acc[t]);
             }
-            for (int t = 0; t < nt; t++) y[(t0 + t) * ystride + r] = acts[t0 + t].scale * sum[t];
+            float o[4] = { 0, 0, 0, 0 };
+            w8a8_outliers(row, acts + t0, nt, o);
+            for (int t = 0; t < nt; t++) y[(t0 + t) * ystride + r] = acts[t0 + t].scale * sum[t] + o[t];
         }
     }
 }
@@ -132,7 +151,9 @@ static void w8a8_rows512(const pith_qweight *desc, const uint8_t *w, int64_t r0,
                 if (nt > 2) sum[2] += d * (float)(_mm512_reduce_add_epi32(acc2) - 128 * a[2].gqsum[gi]);
                 if (nt > 3) sum[3] += d * (float)(_mm512_reduce_add_epi32(acc3) - 128 * a[3].gqsum[gi]);
             }
-            for (int t = 0; t < nt; t++) y[(t0 + t) * ystride + r] = a[t].scale * sum[t];
+            float o[4] = { 0, 0, 0, 0 };
+            w8a8_outliers(row, a, nt, o);
+            for (int t = 0; t < nt; t++) y[(t0 + t) * ystride + r] = a[t].scale * sum[t] + o[t];
         }
     }
 }

@@ -1,9 +1,10 @@
 // y (tokens, rows) = x (tokens, cols) · Wᵀ for pith_qweight W: the driver that picks a kernel by format and tokens.
 //
 // tokens ≤ 16 (8 for the table formats: decode), or W8A8 at any count: the caller thread prepares every token's
-// activation once (int: 8-bit per 32 values; W8A8: 8-bit per token; tables: x as is), then row chunks are claimed
-// by the pool's threads; a row is read from memory once and dotted with every token while it sits in L1. Which
-// thread computes a row does not change its bits, so results do not depend on the pool.
+// activation once (int: 8-bit per 32 values; W8A8: 8-bit per token, LLM.int8()'s outlier columns set apart first;
+// tables: x as is), then row chunks are claimed by the pool's threads; a row is read from memory once and dotted with
+// every token while it sits in L1. Which thread computes a row does not change its bits, so results do not depend on
+// the pool.
 // More tokens: each thread dequantizes tiles of its rows (fixed partition) and multiplies them with SGEMM.
 #include "qweight.h"
 #include "quant.h"
@@ -20,6 +21,9 @@
 #endif
 #define PITH_QGEMM_MIN_TOKENS_TABLES 8
 #define PITH_QGEMM_TILE_ROWS 128
+// LLM.int8() above this many tokens: the outlier columns as one SGEMM after the int8 rows instead of a scalar term in
+// every row. SmolLM2's late ffn_down inputs have 200–600 of their 1536 columns beyond 6 over a 512-token chunk.
+#define PITH_LLMINT8_GEMM_MIN_TOKENS 16
 
 static inline int64_t round64(int64_t n) { return (n + 63) / 64 * 64; }
 
@@ -34,14 +38,15 @@ int64_t pith_qweight_bytes(const pith_qweight *w) {
     case PITH_QF_INT:
         if (w->bits < 2 || w->bits > 8 || w->cols % w->group != 0 || w->double_quant) return -1;
         if (w->act_bits != 0 && (w->act_bits != 8 || w->bits != 8 || !w->symmetric)) return -1;
+        if (w->outlier_threshold != 0 && (w->act_bits != 8 || !(w->outlier_threshold > 0) || isinf(w->outlier_threshold))) return -1;
         if (__builtin_mul_overflow(n / w->group, (int64_t)((w->symmetric ? 2 : 4) + w->group / 32 * 4 * w->bits), &bytes)) return -1;
         return bytes;
     case PITH_QF_FP8:
-        if (w->bits != 8 || !w->symmetric || w->act_bits != 0 || w->double_quant || w->cols % w->group != 0) return -1;
+        if (w->bits != 8 || !w->symmetric || w->act_bits != 0 || w->outlier_threshold != 0 || w->double_quant || w->cols % w->group != 0) return -1;
         if (__builtin_mul_overflow(n / w->group, (int64_t)(4 + w->group), &bytes)) return -1;
         return bytes;
     case PITH_QF_NF4: case PITH_QF_FP4: {
-        if (w->bits != 4 || !w->symmetric || w->act_bits != 0 || n % w->group != 0) return -1;
+        if (w->bits != 4 || !w->symmetric || w->act_bits != 0 || w->outlier_threshold != 0 || n % w->group != 0) return -1;
         const int64_t blocks = n / w->group;
         return n / 2 + (w->double_quant ? blocks + (blocks + 255) / 256 * 4 + 4 : blocks * 4);
     }
@@ -69,22 +74,66 @@ static pith_qrows_fn select_rows(const pith_qweight *desc, int level) {
 
 // MARK: - Activations
 
+// LLM.int8()'s outlier columns of one call, shared by its tokens (the caller thread's scratch slot 3).
+typedef struct {
+    int64_t n;              // columns j with max_t |x[t,j]| > threshold
+    const int32_t *idx;     // (n) those columns, ascending
+    const int64_t *oscale;  // (n) byte offset in a row of column idx[k]'s group scale
+    const int64_t *ocode;   // (n) byte offset in a row of its int8 code
+    float *masked;          // (cols) one token's x with the outlier columns zeroed
+} outliers;
+
 // Bytes of one token's prepared activation.
-static int64_t act_bytes(const pith_qweight *desc) {
+static int64_t act_bytes(const pith_qweight *desc, int64_t nout) {
     const int64_t cols = desc->cols, ng = cols / desc->group;
-    if (desc->act_bits == 8) return round64(cols + 64) + round64(ng * 4);
+    if (desc->act_bits == 8) return round64(cols + 64) + round64(ng * 4) + round64(nout * 4);
     if (desc->format != PITH_QF_INT) return 0;
     return round64((int64_t)pith_act_bytes(cols)) + round64(cols / 32 * 8 * 4) + round64(ng * 4);
 }
 
-static void act_prepare(const pith_qweight *desc, const float *x, uint8_t *mem, pith_qact *a) {
+// Finds the outlier columns of x (tokens, cols), or none when the descriptor has no threshold.
+static outliers outliers_find(const pith_qweight *desc, const float *x, int64_t tokens) {
+    outliers o = { 0, NULL, NULL, NULL, NULL };
+    if (desc->act_bits != 8 || !(desc->outlier_threshold > 0)) return o;
+    const int64_t cols = desc->cols, g = desc->group, gbytes = 2 + g;
+    // [colmax: cols f32][masked: cols f32][idx: cols i32][oscale: cols i64][ocode: cols i64]
+    uint8_t *mem = pith_scratch(3, (size_t)(2 * round64(cols * 4) + round64(cols * 4) + 2 * round64(cols * 8)));
+    if (!mem) abort();
+    float *colmax = (float *)mem;
+    int32_t *idx = (int32_t *)(mem + 2 * round64(cols * 4));
+    int64_t *oscale = (int64_t *)(mem + 3 * round64(cols * 4)), *ocode = oscale + round64(cols * 8) / 8;
+    for (int64_t j = 0; j < cols; j++) colmax[j] = 0;
+    for (int64_t t = 0; t < tokens; t++)
+        for (int64_t j = 0; j < cols; j++) colmax[j] = fmaxf(colmax[j], fabsf(x[t * cols + j]));
+    const float threshold = desc->outlier_threshold;
+    for (int64_t j = 0; j < cols; j++) {
+        if (!(colmax[j] > threshold)) continue;
+        idx[o.n] = (int32_t)j;
+        oscale[o.n] = j / g * gbytes;
+        ocode[o.n] = j / g * gbytes + 2 + j % g;
+        o.n++;
+    }
+    o.idx = idx; o.oscale = oscale; o.ocode = ocode;
+    o.masked = (float *)(mem + round64(cols * 4));
+    return o;
+}
+
+static void act_prepare(const pith_qweight *desc, const float *x, uint8_t *mem, pith_qact *a, const outliers *o) {
     memset(a, 0, sizeof *a);
     a->x = x;
     const int64_t cols = desc->cols, ng = cols / desc->group;
     if (desc->act_bits == 8) {
         int8_t *qs = (int8_t *)mem;
         int32_t *gqsum = (int32_t *)(mem + round64(cols + 64));
-        a->scale = pith_w8a8_quantize(x, cols, desc->group, qs, gqsum);
+        const float *xq = x;
+        if (o->n > 0) {
+            float *ox = (float *)(mem + round64(cols + 64) + round64(ng * 4));
+            memcpy(o->masked, x, (size_t)cols * sizeof(float));
+            for (int64_t k = 0; k < o->n; k++) { ox[k] = x[o->idx[k]]; o->masked[o->idx[k]] = 0; }
+            xq = o->masked;
+            a->nout = o->n; a->oscale = o->oscale; a->ocode = o->ocode; a->ox = ox;
+        }
+        a->scale = pith_w8a8_quantize(xq, cols, desc->group, qs, gqsum);
         a->qs = qs;
         a->gqsum = gqsum;
         return;
@@ -105,12 +154,14 @@ static void act_prepare(const pith_qweight *desc, const float *x, uint8_t *mem, 
 }
 
 // Every token's activation in the calling thread's scratch (slot 0); the pith_qact array follows the data.
+// LLM.int8(): the outlier columns are found over all the tokens first (slot 3), then each token is prepared.
 static pith_qact *acts_prepare(const pith_qweight *desc, const float *x, int64_t tokens) {
-    const int64_t one = act_bytes(desc);
+    const outliers o = outliers_find(desc, x, tokens);
+    const int64_t one = act_bytes(desc, o.n);
     uint8_t *mem = pith_scratch(0, (size_t)(one * tokens) + sizeof(pith_qact) * (size_t)tokens);
     if (!mem) abort();
     pith_qact *acts = (pith_qact *)(mem + one * tokens);
-    for (int64_t t = 0; t < tokens; t++) act_prepare(desc, x + t * desc->cols, mem + one * t, acts + t);
+    for (int64_t t = 0; t < tokens; t++) act_prepare(desc, x + t * desc->cols, mem + one * t, acts + t, &o);
     return acts;
 }
 
@@ -164,6 +215,26 @@ static void qgemm_part(void *ctx, int part, int parts) {
     }
 }
 
+// y += X_O · W_Oᵀ: the outlier columns of every token (acts[t].ox, nout each) times the weight's dequantized outlier
+// columns (rows, nout), gathered into the caller thread's scratch slot 1.
+static void outliers_gemm(pith_pool *pool, const pith_qweight *desc, const uint8_t *w, const pith_qact *acts,
+                          int64_t nout, int64_t tokens, float *y) {
+    const int64_t rows = desc->rows, rowbytes = pith_qrow_bytes(desc);
+    float *xo = pith_scratch(1, (size_t)((tokens + rows) * nout) * sizeof(float));
+    if (!xo) abort();
+    float *wo = xo + tokens * nout;
+    for (int64_t t = 0; t < tokens; t++) memcpy(xo + t * nout, acts[t].ox, (size_t)nout * sizeof(float));
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * rowbytes;
+        for (int64_t k = 0; k < nout; k++) {
+            uint16_t h;
+            memcpy(&h, row + acts[0].oscale[k], 2);
+            wo[r * nout + k] = pith_h2f(h) * (float)(int8_t)row[acts[0].ocode[k]];
+        }
+    }
+    pith_sgemm(pool, 0, 1, tokens, rows, nout, 1.0f, xo, nout, wo, nout, 1.0f, y, rows);
+}
+
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y) {
     if (tokens <= 0 || pith_qweight_bytes(desc) < 0) return;
     const int64_t gemm_above = desc->format == PITH_QF_INT ? PITH_QGEMM_MIN_TOKENS : PITH_QGEMM_MIN_TOKENS_TABLES;
@@ -175,11 +246,18 @@ void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, cons
     qmatvec_job job;
     job.desc = desc; job.w = (const uint8_t *)w; job.fn = select_rows(desc, -1);
     job.tokens = tokens; job.y = y;
-    job.acts = acts_prepare(desc, x, tokens);
+    pith_qact *acts = acts_prepare(desc, x, tokens);
+    job.acts = acts;
+    // LLM.int8() prefill: the rows leave the outlier columns out (their int8 codes already see zeros) for one SGEMM.
+    const int64_t nout = acts[0].nout;
+    const int gemm_outliers = nout > 0 && tokens > PITH_LLMINT8_GEMM_MIN_TOKENS;
+    if (gemm_outliers)
+        for (int64_t t = 0; t < tokens; t++) acts[t].nout = 0;
     // ~4 chunks per thread (as linear.c): balances a descheduled thread and keeps chunks contiguous.
     const int threads = pith_pool_threads(pool);
     const int64_t chunk = desc->rows / ((int64_t)threads * 4);
     job.chunk = chunk < 16 ? 16 : chunk;
     atomic_init(&job.next, 0);
     pith_pool_run(pool, qmatvec_part, &job);
+    if (gemm_outliers) outliers_gemm(pool, desc, job.w, acts, nout, tokens, y);
 }

@@ -26,8 +26,13 @@ typedef struct {
     const float *dexp;     // (nb·8) each sub-block's scale repeated 8×: the int32 lanes of one sub-block's dot
     const float *gsum;     // (cols/group) Σ over a weight group's sub-blocks of d·Σq (the offset term's factor)
     // W8A8: x quantized to int8 with one scale for the token (qs above)
-    float scale;           // max|x|/127
+    float scale;           // max|x|/127 (LLM.int8(): over the columns that are not outliers)
     const int32_t *gqsum;  // (cols/group) Σq over each weight group
+    // LLM.int8(): the outlier columns, shared by every token of the call (their qs are 0), and this token's values
+    int64_t nout;          // number of outlier columns (0: plain W8A8)
+    const int64_t *oscale; // (nout) byte offset in a row of the f16 scale of each outlier column's group
+    const int64_t *ocode;  // (nout) byte offset in a row of each outlier column's int8 code
+    const float *ox;       // (nout) x at the outlier columns, f32 as given
 } pith_qact;
 
 /// y[t*ystride + r] = W[r,:]·x_t for rows [r0, r1) and every token t < tokens; acts holds one entry per token.

@@ -14,6 +14,9 @@ import Testing
     static let gptqGainOverRTN = 0.01
     /// W8A8 also rounds every activation to 8 bits per token; measured 0.9971 with SmoothQuant α = 0.5.
     static let w8a8Budget = 0.995
+    /// LLM.int8() (threshold 6, no calibration): measured 0.99921 (plain W8A8 without smoothing: 0.99710); the
+    /// budget is the measurement less a margin for other machines' float rounding, above either W8A8.
+    static let llmInt8Budget = 0.9990
 
     /// A varied sentence set: the 40 texts of the embedding reference (many scripts, long inputs, odd whitespace)
     /// and 160 lines of the tutorial sentences when fetched.
@@ -74,6 +77,16 @@ import Testing
         let w8a8 = try cosine(recipe: .init(pass: "smoothquant"), calibrated: TestModels.calibrationAvailable)
         print("MiniLM W8A8 SmoothQuant mean cosine: \(w8a8)")
         #expect(w8a8 >= Self.w8a8Budget)
+    }
+
+    @Test(.enabled(if: TestModels.miniLMAvailable, TestModels.missingNote))
+    func llmInt8KeepsEmbeddings() throws {
+        let plain = try cosine(recipe: .init(pass: "w8a8"), calibrated: false)
+        print("MiniLM W8A8 (no smoothing) mean cosine: \(plain)")
+        let c = try cosine(recipe: .init(pass: "llm_int8", parameters: ["threshold": .double(6)]), calibrated: false)
+        print("MiniLM LLM.int8() t6 mean cosine: \(c)")
+        #expect(c >= Self.llmInt8Budget)
+        #expect(c >= plain)
     }
 
     @Test(.enabled(if: TestModels.miniLMAvailable && TestModels.calibrationAvailable, TestModels.missingNote))

@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func errorsNameTheFileTheStageAndTheKey() {
-        #expect(Self.error("stages:\n  - pass: gptqq\n") == "r.yaml: stage 1 (gptqq): unknown pass 'gptqq' (known: rtn, gptq, awq, smoothquant, nf4, fp4, fp8)")
+        #expect(Self.error("stages:\n  - pass: gptqq\n") == "r.yaml: stage 1 (gptqq): unknown pass 'gptqq' (known: rtn, gptq, awq, smoothquant, w8a8, llm_int8, nf4, fp4, fp8)")
         #expect(Self.error("stages:\n  - pass: rtn\n  - pass: gptq\n    parameters: {bitz: 4}\n")
             .hasPrefix("r.yaml: stage 2 (gptq): unknown parameter 'bitz' (known: act_order, bits,"))
         #expect(Self.error("stages:\n  - pass: rtn\n    parameters: {bits: four}\n") == "r.yaml: stage 1 (rtn): parameter 'bits' must be an integer (given 'four')")
@@ -97,6 +97,21 @@ import Testing
             try Recipe.fromFlags(method: "gptq", flags: ["alpha": .double(0.5)])
         }
         #expect(throws: RecipeError.self) { try Recipe.fromFlags(method: "nope", flags: [:]) }
+    }
+
+    @Test func llmInt8FromFlagsAndRecipes() throws {
+        let recipe = try Recipe.fromFlags(method: "llm-int8", flags: ["threshold": .double(4)])
+        #expect(recipe.stages == [.init(pass: "llm_int8", parameters: ["threshold": .double(4)])])
+        let pass = try #require(try recipe.resolve()[0].pass as? LLMInt8Pass)
+        #expect(pass.parameters.threshold == 4 && !pass.needsCalibration)
+        #expect(pass.requestedScheme == .llmInt8(threshold: 4) && pass.requestedScheme.description == "llm.int8-t4")
+        #expect(try LLMInt8Pass(parameters: .init()).requestedScheme.description == "llm.int8-t6")
+        #expect(Self.error("stages:\n  - pass: llm_int8\n    parameters: {threshold: -1}\n")
+            == "r.yaml: stage 1 (llm_int8): threshold must be a positive finite number, is -1.0")
+        #expect(throws: RecipeError("--threshold does not apply to w8a8 (it takes no parameters)")) {
+            try Recipe.fromFlags(method: "w8a8", flags: ["threshold": .double(6)])
+        }
+        #expect(try W8A8Pass(parameters: .init()).requestedScheme == .w8a8)
     }
 
     @Test func schemesFitRowsTheirGroupDoesNotDivide() throws {

@@ -8,13 +8,16 @@ public struct PassRegistry: Sendable {
 
     /// Every pass Pith ships.
     public static let standard = PassRegistry([
-        RTNPass.self, GPTQPass.self, AWQPass.self, SmoothQuantPass.self, NF4Pass.self, FP4Pass.self, FP8Pass.self,
+        RTNPass.self, GPTQPass.self, AWQPass.self, SmoothQuantPass.self, W8A8Pass.self, LLMInt8Pass.self, NF4Pass.self,
+        FP4Pass.self, FP8Pass.self,
     ])
 
     public var names: [String] { types.map { $0.name } }
 
+    /// The pass called `name`, case and `-`/`_` aside (`--method llm-int8` is the pass `llm_int8`).
     public func type(named name: String) -> (any CompressionPass.Type)? {
-        types.first { $0.name == name.lowercased() }
+        let key = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        return types.first { $0.name == key }
     }
 
     /// The pass `name` with `values` merged over its default parameters; throws one line naming the key at fault.

@@ -80,7 +80,7 @@ extension Recipe {
     /// naming the flag (`--alpha does not apply to gptq`); `group_size` becomes `block_size` for nf4/fp4.
     public static func fromFlags(method: String, flags: [String: ParameterValue], ignore: [String] = [],
                                  targets: [String] = [], registry: PassRegistry = .standard) throws -> Recipe {
-        guard registry.type(named: method) != nil else {
+        guard let type = registry.type(named: method) else {
             throw RecipeError("--method: unknown method '\(method)' (known: \(registry.names.joined(separator: ", ")))")
         }
         let known = Set(registry.parameterKeys(of: method))
@@ -89,11 +89,12 @@ extension Recipe {
             var key = key
             if key == "group_size" && !known.contains(key) && known.contains("block_size") { key = "block_size" }
             guard known.contains(key) else {
-                throw RecipeError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to \(method) (it takes \(known.sorted().joined(separator: ", ")))")
+                let takes = known.isEmpty ? "no parameters" : known.sorted().joined(separator: ", ")
+                throw RecipeError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to \(method) (it takes \(takes))")
             }
             parameters[key] = value
         }
-        let recipe = Recipe(stages: [Stage(pass: method.lowercased(), targets: targets, ignore: ignore, parameters: parameters)], source: "flags")
+        let recipe = Recipe(stages: [Stage(pass: type.name, targets: targets, ignore: ignore, parameters: parameters)], source: "flags")
         _ = try recipe.resolve(registry: registry)
         return recipe
     }

@@ -73,6 +73,8 @@ typedef struct {
     int32_t double_quant;  // nf4/fp4: absmax double-quantized
     int32_t act_bits;      // 8: W8A8 (int 8-bit symmetric weights, activations quantized per token); 0: float
     int64_t rows, cols;
+    float outlier_threshold;  // W8A8 only, > 0: LLM.int8() — input columns where some token's |x| exceeds it are
+                              // multiplied in f32 against the dequantized weight columns, the rest int8 × int8; 0: off
 } pith_qweight;
 
 /// Bytes of W, or -1 when the descriptor is not a layout the kernels run (then no other pith_q* may be called).
@@ -81,7 +83,10 @@ int64_t pith_qweight_bytes(const pith_qweight *w);
 /// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. Decode (int: tokens ≤ 16, nf4/fp4/fp8: ≤ 8):
 /// integer formats dot 8-bit activations (per 32 values), nf4/fp4/fp8 dot f32 activations through their value
 /// tables; more tokens: tiles of W dequantized to f32 and SGEMM. W8A8 at any count: activations to int8 per token,
-/// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens).
+/// int8 × int8 in int32 (its prefill is that kernel blocked 1 row × 4 tokens). LLM.int8() (outlier_threshold > 0):
+/// the columns j with max_t |x[t,j]| > threshold over this call's tokens go through f32, the others through int8
+/// with each token's scale taken over the other columns (so the outliers no longer set it); above 16 tokens the f32
+/// part is one SGEMM of the outlier columns against the weight's dequantized ones.
 void pith_qlinear(pith_pool *pool, const pith_qweight *desc, const void *w, const float *x, int64_t tokens, float *y);
 
 /// Single-threaded rows [r0, r1): y[t*ystride + r] = W[r,:]·x[t*cols:], always with the decode kernels.

@@ -4,7 +4,8 @@ import PithKernels
 ///
 /// Decode (int ≤ 16 tokens, nf4/fp4/fp8 ≤ 8): int codes of 2…8 bits are dotted with activations quantized to 8 bits
 /// per 32 values; nf4/fp4/fp8 codes go through their value tables against f32 activations. W8A8 quantizes each token
-/// to int8 and accumulates int8 × int8 in int32, prefill included. Prefill of the others dequantizes row tiles for
+/// to int8 and accumulates int8 × int8 in int32, prefill included; with an outlier threshold (LLM.int8()) the input
+/// columns beyond it are set apart and multiplied in f32. Prefill of the others dequantizes row tiles for
 /// SGEMM. The C side is Sources/PithKernels/qlinear.c and the files it names.
 public struct QuantizedWeightKernel: Sendable, Equatable {
     public let scheme: QuantScheme
@@ -39,7 +40,7 @@ public struct QuantizedWeightKernel: Sendable, Equatable {
               let activationBits = Int32(exactly: scheme.activationBits ?? 0) else { return nil }
         var d = pith_qweight(format: format, bits: bits, group: group, symmetric: scheme.symmetric ? 1 : 0,
                              double_quant: scheme.doubleQuantization ? 1 : 0, act_bits: activationBits,
-                             rows: Int64(rows), cols: Int64(cols))
+                             rows: Int64(rows), cols: Int64(cols), outlier_threshold: Float(scheme.outlierThreshold ?? 0))
         // The C side re-derives the size from the descriptor: the two must agree byte for byte.
         guard pith_qweight_bytes(&d) == Int64(expected) else { return nil }
         self.scheme = scheme

@@ -33,15 +33,20 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
     public var doubleQuantization: Bool
     /// 8: activations are quantized per token to int8 at run time and multiplied int8×int8 (W8A8); nil: float activations.
     public var activationBits: Int?
+    /// W8A8 only: LLM.int8()'s decomposition (Dettmers et al. 2022, §3.2). At run time the input columns where some
+    /// token has |x| > threshold are multiplied in f32 against the dequantized weight columns, the rest int8 × int8;
+    /// nil: plain W8A8. The weight bytes are W8A8's either way.
+    public var outlierThreshold: Double?
 
     public init(format: Format = .int, bits: Int, groupSize: Int, symmetric: Bool, doubleQuantization: Bool = false,
-                activationBits: Int? = nil) {
+                activationBits: Int? = nil, outlierThreshold: Double? = nil) {
         self.format = format
         self.bits = bits
         self.groupSize = groupSize
         self.symmetric = symmetric
         self.doubleQuantization = doubleQuantization
         self.activationBits = activationBits
+        self.outlierThreshold = outlierThreshold
     }
 
     enum CodingKeys: String, CodingKey {
@@ -49,6 +54,7 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         case groupSize = "group_size"
         case doubleQuantization = "double_quantization"
         case activationBits = "activation_bits"
+        case outlierThreshold = "outlier_threshold"
     }
 
     public static func nf4(blockSize: Int = 64, doubleQuantization: Bool = true) -> QuantScheme {
@@ -64,6 +70,12 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
 
     /// W8A8: int8 weights per output channel, int8 activations per token.
     public static let w8a8 = QuantScheme(format: .int, bits: 8, groupSize: 0, symmetric: true, activationBits: 8)
+
+    /// LLM.int8(): W8A8's weights (int8 per output row), with input columns beyond `threshold` (6 in the paper)
+    /// multiplied in f32 instead of int8.
+    public static func llmInt8(threshold: Double = 6) -> QuantScheme {
+        QuantScheme(format: .int, bits: 8, groupSize: 0, symmetric: true, activationBits: 8, outlierThreshold: threshold)
+    }
 
     // MARK: - Validation and sizes
 
@@ -81,6 +93,10 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         if doubleQuantization && format != .nf4 && format != .fp4 { return "double quantization applies to nf4/fp4" }
         if let a = activationBits, a != 8 || format != .int || bits != 8 || !symmetric {
             return "activation quantization is int8 with 8-bit symmetric weights"
+        }
+        if let t = outlierThreshold {
+            guard activationBits == 8 else { return "an outlier threshold needs int8 activations (W8A8)" }
+            guard t.isFinite, t > 0, t <= Double(Float.greatestFiniteMagnitude) else { return "outlier threshold must be a positive finite number, is \(t)" }
         }
         let group = groupSize == 0 ? cols : groupSize
         guard group > 0, group % 32 == 0 else { return "group size \(group) is not a positive multiple of 32" }
@@ -139,11 +155,15 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
-    /// A short name for reports: "int4-g128-asym", "nf4-b64-dq", "fp8-e4m3", "w8a8".
+    /// A short name for reports: "int4-g128-asym", "nf4-b64-dq", "fp8-e4m3", "w8a8-ch", "llm.int8-t6".
     public var description: String {
         let g = groupSize == 0 ? "ch" : "g\(groupSize)"
         switch format {
         case .int:
+            if let t = outlierThreshold {
+                let threshold = t == t.rounded() && abs(t) < 1e15 ? String(Int(t)) : String(t)
+                return "llm.int8-t\(threshold)" + (groupSize == 0 ? "" : "-\(g)")
+            }
             if activationBits != nil { return "w\(bits)a\(activationBits ?? 8)-\(g)" }
             return "int\(bits)-\(g)-\(symmetric ? "sym" : "asym")"
         case .nf4, .fp4:

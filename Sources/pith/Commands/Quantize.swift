@@ -8,7 +8,7 @@ import PithPackaging
 /// written as a package (and optionally as GGUF).
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quantize a model's linear layers (rtn, gptq, awq, smoothquant, nf4, fp4, fp8) by flags or a YAML recipe.",
+        abstract: "Quantize a model's linear layers (rtn, gptq, awq, smoothquant, w8a8, llm-int8, nf4, fp4, fp8) by flags or a YAML recipe.",
         discussion: """
         Every linear layer is a target by default, the output head included (for a tied head the embedding table is \
         quantized with it); --ignore output keeps it. Passes that need calibration (gptq, awq, smoothquant) run the \
@@ -26,6 +26,7 @@ struct Quantize: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "GPTQ: quantize columns in order of decreasing activation energy.") var actOrder: Bool?
     @Option(help: "GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean.") var dampening: Double?
     @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
+    @Option(help: "llm-int8: |x| above which an input column is multiplied in f32 instead of int8.") var threshold: Double?
     @Option(parsing: .singleValue, help: "Leave layers matching this pattern alone (exact name, glob, or re:REGEX; repeatable).") var ignore: [String] = []
     @Option(help: "Calibration text (default: $PITH_HOME/data/calibration.txt).") var calib: String?
     @Option(help: "Calibration samples.") var samples = 128
@@ -41,9 +42,9 @@ struct Quantize: ParsableCommand {
     func validate() throws {
         guard (method == nil) != (recipe == nil) else { throw ValidationError("give --method or --recipe (one of them)") }
         let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || actOrder != nil
-            || dampening != nil || alpha != nil || !ignore.isEmpty
+            || dampening != nil || alpha != nil || threshold != nil || !ignore.isEmpty
         if recipe != nil && methodFlags {
-            throw ValidationError("--bits, --group-size, --sym, --clip, --act-order, --dampening, --alpha and --ignore go with --method; a recipe sets its own")
+            throw ValidationError("--bits, --group-size, --sym, --clip, --act-order, --dampening, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
         }
         guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
     }
@@ -121,6 +122,7 @@ struct Quantize: ParsableCommand {
         if let actOrder { flags["act_order"] = .bool(actOrder) }
         if let dampening { flags["dampening"] = .double(dampening) }
         if let alpha { flags["alpha"] = .double(alpha) }
+        if let threshold { flags["threshold"] = .double(threshold) }
         return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)
     }
 
