@@ -48,6 +48,8 @@ struct SegmentRunner {
         guard calibration.isPadded else { return handler }
         let length = calibration.length, lengths = calibration.lengths
         return { name, values, rows, width in
+            // A per-sample value (the pooler's [CLS] row) has no padding to drop.
+            if rows == samples.count { return try handler(name, values, rows, width) }
             guard rows == samples.count * length, values.count >= rows * width else {
                 throw QuantizationError("tap '\(name)' has \(rows) rows for \(samples.count) samples of \(length)")
             }
