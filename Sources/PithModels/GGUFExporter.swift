@@ -134,6 +134,11 @@ public enum GGUFExporter {
                 plan.append((v, type, .none))
                 continue
             }
+            // int4 g32 asym double-quantized in super-blocks of 256 is Q4_K's arithmetic: re-blocked, values unchanged.
+            if case .quantized(let scheme) = v.encoding, let type = kQuantType(for: scheme, cols: v.shape.last ?? 0) {
+                plan.append((v, type, .reblock(scheme)))
+                continue
+            }
             switch fallback {
             case nil:
                 throw ModelError.invalid(file: destination.path,

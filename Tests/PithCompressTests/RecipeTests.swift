@@ -93,7 +93,7 @@ import Testing
         #expect(recipe.stages == [.init(pass: "gptq", ignore: ["output"], parameters: ["bits": .int(4), "group_size": .int(128), "act_order": .bool(true)])])
         let nf4 = try Recipe.fromFlags(method: "nf4", flags: ["group_size": .int(128)])
         #expect(nf4.stages[0].parameters == ["block_size": .int(128)])
-        #expect(throws: RecipeError("--alpha does not apply to gptq (it takes act_order, bits, block_size, dampening, group_size, static_groups, symmetric)")) {
+        #expect(throws: RecipeError("--alpha does not apply to gptq (it takes act_order, bits, block_size, dampening, double_quantization, group_size, static_groups, symmetric)")) {
             try Recipe.fromFlags(method: "gptq", flags: ["alpha": .double(0.5)])
         }
         #expect(throws: RecipeError.self) { try Recipe.fromFlags(method: "nope", flags: [:]) }

@@ -7,6 +7,8 @@ public struct AWQPass: CompressionPass {
         public var bits = 4
         public var groupSize = 128
         public var symmetric = false
+        /// Group scales (and minimums) as 6-bit codes within super-blocks with an f16 scale (K-quant style).
+        public var doubleQuantization = false
         /// Search a clipping range per group against the input statistics.
         public var clip = true
         /// Points of the α grid in [0, 1).
@@ -16,7 +18,7 @@ public struct AWQPass: CompressionPass {
         public init() {}
         enum CodingKeys: String, CodingKey {
             case bits, symmetric, clip, grid
-            case groupSize = "group_size", maxSampleRows = "max_sample_rows"
+            case groupSize = "group_size", maxSampleRows = "max_sample_rows", doubleQuantization = "double_quantization"
         }
     }
 
@@ -34,7 +36,8 @@ public struct AWQPass: CompressionPass {
     }
 
     public var requestedScheme: QuantScheme {
-        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric)
+        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric,
+                    doubleQuantization: parameters.doubleQuantization)
     }
 
     public var sampleRowsWanted: Int { parameters.maxSampleRows }

@@ -7,6 +7,8 @@ public struct GPTQPass: CompressionPass {
         public var bits = 4
         public var groupSize = 128
         public var symmetric = false
+        /// Group scales (and minimums) as 6-bit codes within super-blocks with an f16 scale (K-quant style).
+        public var doubleQuantization = false
         /// λ added to H's diagonal, as a fraction of its mean.
         public var dampening = 0.01
         /// Columns in order of decreasing H diagonal.
@@ -17,7 +19,7 @@ public struct GPTQPass: CompressionPass {
         public init() {}
         enum CodingKeys: String, CodingKey {
             case bits, symmetric, dampening
-            case groupSize = "group_size", actOrder = "act_order", blockSize = "block_size", staticGroups = "static_groups"
+            case groupSize = "group_size", actOrder = "act_order", blockSize = "block_size", staticGroups = "static_groups", doubleQuantization = "double_quantization"
         }
     }
 
@@ -35,7 +37,8 @@ public struct GPTQPass: CompressionPass {
     }
 
     public var requestedScheme: QuantScheme {
-        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric)
+        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric,
+                    doubleQuantization: parameters.doubleQuantization)
     }
 
     public func apply(to layer: LinearLayer) throws -> LayerResult {

@@ -7,10 +7,14 @@ public struct RTNPass: CompressionPass {
         public var bits = 4
         public var groupSize = 32
         public var symmetric = false
+        /// Group scales (and minimums) as 6-bit codes within super-blocks with an f16 scale (K-quant style).
+        public var doubleQuantization = false
         /// Search a clipping range per group that lowers the error (RTN's `clipSearch`).
         public var clip = false
         public init() {}
-        enum CodingKeys: String, CodingKey { case bits, symmetric, clip, groupSize = "group_size" }
+        enum CodingKeys: String, CodingKey {
+            case bits, symmetric, clip, groupSize = "group_size", doubleQuantization = "double_quantization"
+        }
     }
 
     public static let name = "rtn"
@@ -23,7 +27,8 @@ public struct RTNPass: CompressionPass {
     }
 
     public var requestedScheme: QuantScheme {
-        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric)
+        QuantScheme(bits: parameters.bits, groupSize: parameters.groupSize, symmetric: parameters.symmetric,
+                    doubleQuantization: parameters.doubleQuantization)
     }
 
     public func apply(to layer: LinearLayer) throws -> LayerResult {

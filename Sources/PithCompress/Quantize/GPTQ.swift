@@ -48,6 +48,9 @@ public enum GPTQ {
         var scales = [Float](repeating: 0, count: rows * groupsPerRow)
         var mins = [Float](repeating: 0, count: rows * groupsPerRow)
         var ready = [Bool](repeating: false, count: groupsPerRow)
+        if scheme.isSuperBlocked && !options.staticGroups {
+            throw QuantizationError("gptq: \(scheme) fixes every group's scale before rounding: it needs static_groups")
+        }
         if options.staticGroups {
             try weight.withUnsafeBufferPointer { w in
                 guard let wp = w.baseAddress else { return }
@@ -59,6 +62,16 @@ public enum GPTQ {
                 }
             }
             ready = [Bool](repeating: true, count: groupsPerRow)
+        }
+        // Double quantization: the groups' parameters become the super-blocks' values before any code is rounded.
+        var superBlocks: SuperBlockScales?
+        if scheme.isSuperBlocked {
+            let fitted = SuperBlockScales.fit(scales: scales, mins: scheme.symmetric ? [] : mins, rows: rows, cols: cols,
+                                              scheme: scheme)
+            let values = fitted.values(scheme: scheme, cols: cols)
+            scales = values.scales
+            if !scheme.symmetric { mins = values.mins }
+            superBlocks = fitted
         }
 
         // MARK: Column loop on Wᵀ in processing order: wt (cols, rows), so a column is contiguous
@@ -117,8 +130,10 @@ public enum GPTQ {
                 }
             }
         }
-        let matrix = try QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, scales: scales,
-                                         mins: scheme.format == .int && !scheme.symmetric ? mins : [])
+        let matrix = try superBlocks.map {
+            try QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, superBlocks: $0)
+        } ?? QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, scales: scales,
+                             mins: scheme.format == .int && !scheme.symmetric ? mins : [])
         return (matrix, loss / 2)
     }
 

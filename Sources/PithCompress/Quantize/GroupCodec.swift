@@ -82,8 +82,18 @@ struct GroupCodec: Sendable {
     func parameters(_ r: GroupRange, shrink: Float = 1) throws -> (scale: Float, min: Float) {
         var scale: Float, minimum: Float = 0
         switch rule {
+        case .symmetric where scheme.doubleQuantization:
+            // Positive scales only (6-bit unsigned codes): the extreme value takes code 0 when negative, the top
+            // code 2^bits − 1 when positive.
+            let top = r.signedMax < 0 ? Float(zeroCode) : Float(zeroCode - 1)
+            scale = r.absMax * shrink / top
         case .symmetric:
             scale = QuantizedMatrix.stored(scale: r.signedMax * shrink / -Float(zeroCode), in: scheme)
+        case .asymmetric where scheme.doubleQuantization:
+            // The minimum is stored as −dmin·mc with mc ≥ 0: a group above zero starts at 0 (as ggml's Q4_K does).
+            let lo = min(r.lo * shrink, 0), hi = max(r.hi * shrink, lo)
+            scale = (hi - lo) / Float(maxCode)
+            minimum = lo
         case .asymmetric:
             let lo = r.lo * shrink, hi = r.hi * shrink
             scale = QuantizedMatrix.stored(scale: (hi - lo) / Float(maxCode), in: scheme)
@@ -143,6 +153,25 @@ struct GroupCodec: Sendable {
     @inline(__always)
     private func clamped(_ t: Float, _ lo: Int, _ hi: Int) -> UInt8 {
         UInt8(Swift.min(Float(hi), Swift.max(Float(lo), t)))
+    }
+
+    // MARK: - Super-blocks
+
+    /// Double-quantized int: fits `scales` and `mins` (rows, groups; float parameters of each group) to super-blocks,
+    /// replaces them by the values they stand for, and rounds every code of `weight` (rows, cols) against those.
+    func finishSuperBlocks(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, scales: inout [Float], mins: inout [Float],
+                           codes: inout [UInt8]) throws -> QuantizedMatrix {
+        let fitted = SuperBlockScales.fit(scales: scales, mins: scheme.symmetric ? [] : mins, rows: rows, cols: cols,
+                                          scheme: scheme)
+        let values = fitted.values(scheme: scheme, cols: cols)
+        scales = values.scales
+        mins = values.mins
+        let g = groupLength
+        for i in 0..<(rows * cols) {
+            let s = i / g
+            codes[i] = code(weight[i], scale: scales[s], min: mins.isEmpty ? 0 : mins[s])
+        }
+        return try QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, superBlocks: fitted)
     }
 
     // MARK: - One group

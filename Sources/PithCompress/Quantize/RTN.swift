@@ -49,6 +49,12 @@ public enum RTN {
                 }
             }
         }
+        if scheme.isSuperBlocked {
+            return try weight.withUnsafeBufferPointer { w in
+                try codec.finishSuperBlocks(w.baseAddress!, rows: rows, cols: cols, scales: &scales, mins: &mins,
+                                            codes: &codes)
+            }
+        }
         return try QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, codes: codes, scales: scales, mins: mins)
     }
 }

@@ -16,6 +16,8 @@ struct GraphCompiler {
     let catalogue = OperatorCatalogue.standard
     /// Weights converted at load (an encoding with no native kernel); kept alive with the plan.
     var converted: [TensorData] = []
+    /// Double-quantized weights already expanded into their plain layout, by name.
+    var expandedWeights: [String: (QuantScheme, TensorData)] = [:]
 
     init(graph: ComputationGraph, weights: Weights) {
         self.graph = graph
@@ -236,6 +238,24 @@ struct GraphCompiler {
         }
         if case .quantized(let scheme) = v.encoding, let kernel = QuantizedWeightKernel(scheme: scheme, rows: rows, cols: cols) {
             return BoundWeight(pointer: try base(data, name), type: .f32, rows: rows, cols: cols, quantized: kernel)
+        }
+        if case .quantized(let scheme) = v.encoding, scheme.isSuperBlocked {
+            // Double-quantized int runs as the plain layout of the same codes (each group's d·sc, −dmin·mc as f16:
+            // exact for what Pith writes; QuantizedMatrix.expandSuperBlocks), so on the plain int kernels (Q4_1's
+            // for 4-bit groups of 32) at their speed, holding the plain layout's bytes in memory.
+            let (plain, expanded) = try expandedWeights[name] ?? {
+                let (plain, bytes) = try QuantizedMatrix.expandSuperBlocks(data.bytes, scheme: scheme, rows: rows, cols: cols)
+                let expanded = bytes.withUnsafeBytes { TensorData(copying: $0) }
+                converted.append(expanded)
+                return (plain, expanded)
+            }()
+            expandedWeights[name] = (plain, expanded)  // a tied head reads the embedding's expansion
+            if let type = plain.ggmlEquivalent, Kernels.supportsLinear(type) {
+                return BoundWeight(pointer: try base(expanded, name), type: type, rows: rows, cols: cols)
+            }
+            if let kernel = QuantizedWeightKernel(scheme: plain, rows: rows, cols: cols) {
+                return BoundWeight(pointer: try base(expanded, name), type: .f32, rows: rows, cols: cols, quantized: kernel)
+            }
         }
         let dense = try dequantized(name, v, data)
         return BoundWeight(pointer: try base(dense, name), type: .f32, rows: rows, cols: cols)

@@ -9,6 +9,12 @@
 ///   bits = 8 is one plane of signed bytes `q − 128`. Planes by bits: 2:[2] 3:[2,1] 4:[4] 5:[4,1] 6:[4,2] 7:[4,2,1] 8:[8].
 ///   So 4-bit groups of 32 are byte for byte ggml's Q4_0 (symmetric) and Q4_1 (asymmetric), and 8-bit symmetric
 ///   groups of 32 are Q8_0.
+/// - `int` with double quantization (K-quant style): per row, `cols / S` super-blocks of S values (`superBlock(cols:)`),
+///   each `[d: f16][dmin: f16, asymmetric only][6-bit group codes][codes]`. The 6-bit fields (S/G scale codes `sc`,
+///   then, asymmetric, S/G min codes `mc`) are packed little-endian, field k in bits 6k…6k+5, in ⌈6·fields/8⌉ bytes;
+///   the codes are the groups' sub-blocks in the plane layout above. Value of code q: asymmetric `d·sc·q − dmin·mc`
+///   (d, dmin ≥ 0: the group minimum is stored as a non-negative "min scale", like ggml's Q4_K), symmetric
+///   `d·sc·(q − 2^(bits−1))` with unsigned sc (d ≥ 0: every group's scale is positive).
 /// - `fp8`: per row, groups `[scale f32][one E4M3 byte per value]`; value = scale · e4m3(byte).
 /// - `nf4`, `fp4` (QLoRA): the whole tensor is `[codes: 4 bits per value, ggml nibble layout per 32][block absmax]`
 ///   over blocks of `groupSize` (64) consecutive values in row-major order. Absmax is f32 per block, or with double
@@ -30,6 +36,7 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
     /// Symmetric (no minimum stored) or asymmetric (`int` only).
     public var symmetric: Bool
     /// nf4/fp4: scales themselves quantized to 8 bits in blocks of 256 (QLoRA's double quantization).
+    /// int: group scales (and minimums) as 6-bit codes against an f16 scale per super-block (K-quant style).
     public var doubleQuantization: Bool
     /// 8: activations are quantized per token to int8 at run time and multiplied int8×int8 (W8A8); nil: float activations.
     public var activationBits: Int?
@@ -90,7 +97,8 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         case .fp8:
             guard bits == 8, symmetric else { return "fp8 is 8-bit and symmetric" }
         }
-        if doubleQuantization && format != .nf4 && format != .fp4 { return "double quantization applies to nf4/fp4" }
+        if doubleQuantization && format == .fp8 { return "double quantization applies to int, nf4 and fp4" }
+        if doubleQuantization && activationBits != nil { return "double quantization does not apply to W8A8" }
         if let a = activationBits, a != 8 || format != .int || bits != 8 || !symmetric {
             return "activation quantization is int8 with 8-bit symmetric weights"
         }
@@ -109,6 +117,30 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
     /// The group length for rows of `cols` values.
     public func group(cols: Int) -> Int { groupSize == 0 ? cols : groupSize }
 
+    /// Super-block length of double-quantized int rows of `cols` values: 256 when 256 is a multiple of the group and
+    /// divides the row, otherwise the largest multiple of the group ≤ max(256, group) that divides the row (rows of
+    /// 576 in groups of 32 → 192; rows of 1536 → 256). Deterministic from (cols, group).
+    public func superBlock(cols: Int) -> Int {
+        let g = group(cols: cols)
+        guard g > 0, cols > 0 else { return g }
+        var best = g
+        var s = g
+        while s <= max(256, g) {
+            if cols % s == 0 { best = s }
+            s += g
+        }
+        return best
+    }
+
+    /// Bytes of one double-quantized int super-block of `length` values: header, packed 6-bit codes, code planes.
+    public func superBlockBytes(length: Int, cols: Int) -> Int {
+        let fields = length / group(cols: cols) * (symmetric ? 1 : 2)
+        return (symmetric ? 2 : 4) + (6 * fields + 7) / 8 + length / 32 * 4 * bits
+    }
+
+    /// True for the K-quant-style int layout (group scales as 6-bit codes within super-blocks).
+    public var isSuperBlocked: Bool { format == .int && doubleQuantization }
+
     /// Bytes of one group header (0 for nf4/fp4, whose scales sit after the codes).
     public var headerBytes: Int {
         switch format {
@@ -124,6 +156,10 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         let (elements, o1) = rows.multipliedReportingOverflow(by: cols)
         guard !o1 else { return nil }
         switch format {
+        case .int where doubleQuantization:
+            let length = superBlock(cols: cols)
+            let (bytes, o2) = (elements / length).multipliedReportingOverflow(by: superBlockBytes(length: length, cols: cols))
+            return o2 ? nil : bytes
         case .int, .fp8:
             let g = group(cols: cols)
             let perGroup = headerBytes + g / 32 * 4 * bits
@@ -146,7 +182,7 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
 
     /// The ggml type with exactly this layout, when there is one (4-bit groups of 32, 8-bit symmetric groups of 32).
     public var ggmlEquivalent: GGMLType? {
-        guard format == .int, groupSize == 32, activationBits == nil else { return nil }
+        guard format == .int, groupSize == 32, activationBits == nil, !doubleQuantization else { return nil }
         switch (bits, symmetric) {
         case (4, true): return .q4_0
         case (4, false): return .q4_1
@@ -155,7 +191,7 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
-    /// A short name for reports: "int4-g128-asym", "nf4-b64-dq", "fp8-e4m3", "w8a8-ch", "llm.int8-t6".
+    /// A short name for reports: "int4-g128-asym", "int4-g32-asym-dq", "nf4-b64-dq", "fp8-e4m3", "w8a8-ch", "llm.int8-t6".
     public var description: String {
         let g = groupSize == 0 ? "ch" : "g\(groupSize)"
         switch format {
@@ -165,7 +201,7 @@ public struct QuantScheme: Codable, Hashable, Sendable, CustomStringConvertible 
                 return "llm.int8-t\(threshold)" + (groupSize == 0 ? "" : "-\(g)")
             }
             if activationBits != nil { return "w\(bits)a\(activationBits ?? 8)-\(g)" }
-            return "int\(bits)-\(g)-\(symmetric ? "sym" : "asym")"
+            return "int\(bits)-\(g)-\(symmetric ? "sym" : "asym")\(doubleQuantization ? "-dq" : "")"
         case .nf4, .fp4:
             return "\(format.rawValue)-b\(groupSize)\(doubleQuantization ? "-dq" : "")"
         case .fp8:

@@ -75,6 +75,8 @@ extension QuantizedMatrix {
             codes.withUnsafeBufferPointer { codeBuffer in
                 guard let q = codeBuffer.baseAddress else { return }
                 switch scheme.format {
+                case .int where scheme.doubleQuantization:
+                    packSuperBlocks(q, into: base)
                 case .int, .fp8:
                     let g = scheme.group(cols: cols), groupBytes = scheme.headerBytes + g / 32 * 4 * bits
                     for s in 0..<(rows * cols / g) {
@@ -149,6 +151,8 @@ extension QuantizedMatrix {
         codes.withUnsafeMutableBufferPointer { codeBuffer in
             guard let q = codeBuffer.baseAddress else { return }
             switch scheme.format {
+            case .int where scheme.doubleQuantization:
+                break  // below, once the codes are read
             case .int, .fp8:
                 let g = scheme.group(cols: cols), groupBytes = scheme.headerBytes + g / 32 * 4 * bits
                 for s in 0..<(n / g) {
@@ -181,6 +185,13 @@ extension QuantizedMatrix {
                     scales = (0..<blocks).map { Float(bitPattern: BlockBytes.u32(p, 4 * $0)) }
                 }
             }
+        }
+        if scheme.doubleQuantization && scheme.format == .int {
+            let superBlocks = codes.withUnsafeMutableBufferPointer { codeBuffer in
+                Self.unpackSuperBlocks(base, scheme: scheme, rows: rows, cols: cols, into: codeBuffer.baseAddress!)
+            }
+            try self.init(scheme: scheme, rows: rows, cols: cols, codes: codes, superBlocks: superBlocks)
+            return
         }
         try self.init(scheme: scheme, rows: rows, cols: cols, codes: codes, scales: scales, mins: mins)
     }

@@ -13,7 +13,14 @@ public struct QuantizedMatrix: Sendable, Equatable {
     public var scales: [Float]
     /// Asymmetric int only: the group minimum `m`, one per (row, group); empty otherwise.
     public var mins: [Float]
+    /// Double-quantized int only: the super-block scales and 6-bit group codes that `scales` and `mins` stand for.
+    public private(set) var superBlocks: SuperBlockScales?
 
+    /// Codes with their groups' scales (and minimums).
+    ///
+    /// For a double-quantized int scheme the scales and minimums are fitted to super-blocks
+    /// (`SuperBlockScales.fit`) and replaced by the values those stand for; quantizers fit first and round their codes
+    /// against the fitted values (`init(scheme:rows:cols:codes:superBlocks:)`).
     public init(scheme: QuantScheme, rows: Int, cols: Int, codes: [UInt8], scales: [Float], mins: [Float] = []) throws {
         if let why = scheme.problem(cols: cols) { throw QuantLayoutError("\(scheme): \(why)") }
         let expectedScales = scheme.format == .nf4 || scheme.format == .fp4
@@ -28,6 +35,30 @@ public struct QuantizedMatrix: Sendable, Equatable {
         self.codes = codes
         self.scales = scales
         self.mins = mins
+        if scheme.isSuperBlocked {
+            let fitted = SuperBlockScales.fit(scales: scales, mins: mins, rows: rows, cols: cols, scheme: scheme)
+            self.superBlocks = fitted
+            (self.scales, self.mins) = fitted.values(scheme: scheme, cols: cols)
+        }
+    }
+
+    /// Double-quantized int codes with their super-block scales; the groups' scales and minimums are derived.
+    public init(scheme: QuantScheme, rows: Int, cols: Int, codes: [UInt8], superBlocks: SuperBlockScales) throws {
+        guard scheme.isSuperBlocked else { throw QuantLayoutError("\(scheme): super-block scales need int double quantization") }
+        if let why = scheme.problem(cols: cols) { throw QuantLayoutError("\(scheme): \(why)") }
+        let groups = rows * (cols / scheme.group(cols: cols)), supers = rows * (cols / scheme.superBlock(cols: cols))
+        let asymmetric = !scheme.symmetric
+        guard codes.count == rows * cols, superBlocks.d.count == supers, superBlocks.scaleCodes.count == groups,
+              superBlocks.dmin.count == (asymmetric ? supers : 0), superBlocks.minCodes.count == (asymmetric ? groups : 0),
+              !superBlocks.scaleCodes.contains(where: { $0 > 63 }), !superBlocks.minCodes.contains(where: { $0 > 63 }) else {
+            throw QuantLayoutError("\(scheme): super-block scales do not fit \(rows)×\(cols)")
+        }
+        self.scheme = scheme
+        self.rows = rows
+        self.cols = cols
+        self.codes = codes
+        self.superBlocks = superBlocks
+        (self.scales, self.mins) = superBlocks.values(scheme: scheme, cols: cols)
     }
 
     /// The largest code plus one.
@@ -36,8 +67,9 @@ public struct QuantizedMatrix: Sendable, Equatable {
     // MARK: - Stored values
 
     /// A scale as it will be stored (f16 for int headers, f32 otherwise), so quantizers round with what dequantizes.
+    /// Double-quantized int scales come back unchanged: `SuperBlockScales.fit` gives their stored values.
     public static func stored(scale: Float, in scheme: QuantScheme) -> Float {
-        scheme.format == .int ? Half.toFloat(Half.fromFloat(scale)) : scale
+        scheme.format == .int && !scheme.doubleQuantization ? Half.toFloat(Half.fromFloat(scale)) : scale
     }
 
     /// The value a code stands for, given its group's stored scale and minimum.

@@ -23,6 +23,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "Weights sharing a scale along a row (0: one per row; nf4/fp4: the block size).") var groupSize: Int?
     @Flag(name: .customLong("sym"), inversion: .prefixedNo, help: "Symmetric scales (no minimum stored).") var symmetric: Bool?
     @Flag(inversion: .prefixedNo, help: "Search a clipping range per group.") var clip: Bool?
+    @Flag(inversion: .prefixedNo, help: "Double quantization: int group scales (and minimums) as 6-bit codes against an f16 scale per super-block of up to 256 values (K-quant style: int4 g32 asym costs ~4.5 bits/weight, not 5.0); nf4/fp4 absmax as 8 bits (their default).") var doubleQuant: Bool?
     @Flag(inversion: .prefixedNo, help: "GPTQ: quantize columns in order of decreasing activation energy.") var actOrder: Bool?
     @Option(help: "GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean.") var dampening: Double?
     @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
@@ -41,10 +42,10 @@ struct Quantize: ParsableCommand {
 
     func validate() throws {
         guard (method == nil) != (recipe == nil) else { throw ValidationError("give --method or --recipe (one of them)") }
-        let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || actOrder != nil
+        let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || doubleQuant != nil || actOrder != nil
             || dampening != nil || alpha != nil || threshold != nil || !ignore.isEmpty
         if recipe != nil && methodFlags {
-            throw ValidationError("--bits, --group-size, --sym, --clip, --act-order, --dampening, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
+            throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
         }
         guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
     }
@@ -119,6 +120,7 @@ struct Quantize: ParsableCommand {
         if let groupSize { flags["group_size"] = .int(groupSize) }
         if let symmetric { flags["symmetric"] = .bool(symmetric) }
         if let clip { flags["clip"] = .bool(clip) }
+        if let doubleQuant { flags["double_quantization"] = .bool(doubleQuant) }
         if let actOrder { flags["act_order"] = .bool(actOrder) }
         if let dampening { flags["dampening"] = .double(dampening) }
         if let alpha { flags["alpha"] = .double(alpha) }
