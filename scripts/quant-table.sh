@@ -29,7 +29,12 @@ configs=(
   "awq-2b-g64|--method awq --bits 2 --group-size 64 --no-sym"
   "nf4-dq|--method nf4"
   "w8a8-smoothquant|--method smoothquant"
+  "w8a8|--method w8a8"
+  "llm-int8-t6|--method llm-int8"
   "fp8|--method fp8"
+  "gptq-4b-g32-dq|--method gptq --bits 4 --group-size 32 --no-sym --double-quant"
+  "gptq-3b-mixed-dq|--recipe examples/recipes/int3-mixed-dq.yaml"
+  "gptq-3b-qk-dq|--recipe examples/recipes/int3-qk-dq.yaml"
 )
 if [ -n "${ONLY:-}" ]; then
   kept=(); for c in "${configs[@]}"; do [[ ",$ONLY," == *",${c%%|*},"* ]] && kept+=("$c"); done; configs=("${kept[@]}")
@@ -45,7 +50,8 @@ for c in "${configs[@]}"; do
       > "$out/$name.log"
     tail -3 "$out/$name.log" >&2
   fi
-  models+=("$out/$name.pith"); names+=(--name "$name"); methods+=(--method "${name%%-*}")
+  method="${name%%-*}"; [ "$method" = llm ] && method=llm.int8
+  models+=("$out/$name.pith"); names+=(--name "$name"); methods+=(--method "$method")
 done
 
 merge=()
