@@ -1,4 +1,5 @@
 import Foundation
+import PithTensor
 import Testing
 @testable import PithCompress
 
@@ -122,5 +123,41 @@ import Testing
         p.groupSize = 32
         #expect(try RTNPass(parameters: p).scheme(cols: 576).scheme.ggmlEquivalent == .q4_1)
         #expect(throws: RecipeError.self) { try RTNPass(parameters: p).scheme(cols: 40) }
+    }
+}
+
+/// The recipes shipped in examples/recipes parse, resolve against the registry, and give the layers of a Llama graph
+/// the bits their comments promise.
+@Suite struct ExampleRecipeTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/recipes")
+
+    func bits(of recipe: String) throws -> [String: QuantScheme] {
+        let recipe = try Recipe(contentsOf: Self.directory.appendingPathComponent(recipe))
+        let run = try QuantizationRun(model: tinyLlama(), stages: try recipe.resolve(), options: QuantizationOptions())
+        var schemes: [String: QuantScheme] = [:]
+        for site in run.sites { schemes[site.name] = try site.pass.scheme(cols: site.cols).scheme }
+        return schemes
+    }
+
+    @Test func int3MixedGivesThreeBitsToQueriesKeysAndUp() throws {
+        let s = try bits(of: "int3-mixed-dq.yaml")
+        #expect(s["blk.0.attn_q"]?.bits == 3 && s["blk.1.attn_k"]?.bits == 3 && s["blk.0.ffn_up"]?.bits == 3)
+        #expect(s["blk.0.attn_v"]?.bits == 4 && s["blk.1.attn_output"]?.bits == 4 && s["blk.0.ffn_gate"]?.bits == 4
+            && s["blk.1.ffn_down"]?.bits == 4)
+        #expect(s["output"]?.bits == 6)
+        #expect(s.values.allSatisfy { $0.doubleQuantization && !$0.symmetric && $0.groupSize == 32 })
+    }
+
+    @Test func int3QueriesKeysOnly() throws {
+        let s = try bits(of: "int3-qk-dq.yaml")
+        #expect(s.filter { $0.value.bits == 3 }.keys.sorted() == ["blk.0.attn_k", "blk.0.attn_q", "blk.1.attn_k", "blk.1.attn_q"])
+        #expect(s["output"]?.bits == 6 && s["blk.0.ffn_up"]?.bits == 4)
+    }
+
+    @Test func everyExampleResolves() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 2)
+        for file in files { _ = try Recipe(contentsOf: Self.directory.appendingPathComponent(file)).resolve() }
     }
 }
