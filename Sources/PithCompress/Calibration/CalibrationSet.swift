@@ -21,12 +21,7 @@ public struct CalibrationSet: Sendable {
     ///   - samples: windows wanted; fewer are taken when the text is short (`note` says so).
     ///   - length: tokens per sample, template tokens included.
     public init(text: String, tokenizer: any Tokenizer, samples wanted: Int, length: Int) throws {
-        // An encoder's tokenizer.json truncates to its sentence length; calibration reads the whole text.
-        var tokenizer = tokenizer
-        if var wordPiece = tokenizer as? WordPieceTokenizer {
-            wordPiece.maxLength = nil
-            tokenizer = wordPiece
-        }
+        let tokenizer = Self.untruncated(tokenizer)
         guard wanted >= 1 else { throw RecipeError("--samples must be at least 1, is \(wanted)") }
         let (prefix, suffix) = Self.template(of: tokenizer)
         let body = length - prefix.count - suffix.count
@@ -64,11 +59,7 @@ public struct CalibrationSet: Sendable {
         let (prefix, suffix) = Self.template(of: tokenizer)
         let body = length - prefix.count - suffix.count
         guard body >= 1 else { throw RecipeError("--seq-len \(length) leaves no room for text after the template's \(prefix.count + suffix.count) tokens") }
-        var tokenizer = tokenizer
-        if var wordPiece = tokenizer as? WordPieceTokenizer {
-            wordPiece.maxLength = nil
-            tokenizer = wordPiece
-        }
+        let tokenizer = Self.untruncated(tokenizer)
         var chosen: [[Int32]] = [], textTokens = 0
         for line in lines where chosen.count < wanted {
             let tokens = tokenizer.encode(line, addSpecialTokens: false, parseSpecialTokens: false)
@@ -88,6 +79,14 @@ public struct CalibrationSet: Sendable {
 
     /// Whether some samples are padded (their padded rows must not be measured).
     public var isPadded: Bool { lengths.contains { $0 != length } }
+
+    /// An encoder's tokenizer.json truncates to its sentence length; calibration reads whole texts and lines and cuts
+    /// them itself.
+    static func untruncated(_ tokenizer: any Tokenizer) -> any Tokenizer {
+        guard var wordPiece = tokenizer as? WordPieceTokenizer else { return tokenizer }
+        wordPiece.maxLength = nil
+        return wordPiece
+    }
 
     /// The template's tokens before and after a text: found by encoding a probe with and without special tokens.
     static func template(of tokenizer: any Tokenizer) -> (prefix: [Int32], suffix: [Int32]) {
