@@ -55,6 +55,29 @@ func relativeError(_ a: Model, _ b: Model, _ tokens: [Int32]) throws -> Double {
         #expect(gptqError < rtnError, "GPTQ \(gptqError) vs RTN \(rtnError)")
     }
 
+    @Test func floatTargetsRunTheFloatModelBesideTheQuantizedOne() throws {
+        let model = tinyLlama(layers: 2)
+        let calibration = try CalibrationSet(samples: (0..<16).map { randomTokens(64, vocabulary: 96, seed: 100 + UInt64($0)) })
+        let options = QuantizationOptions(calibration: calibration)
+        let flags: [String: ParameterValue] = ["bits": .int(3), "group_size": .int(32), "symmetric": .bool(true), "float_targets": .bool(true)]
+        let (fitted, report) = try ModelQuantizer.quantize(model, recipe: try Recipe.fromFlags(method: "gptq", flags: flags, ignore: ["output"]),
+                                                           options: options)
+        #expect(report.layers.count == 14 && report.layers.allSatisfy { $0.errorKind == "output" && $0.loss?.isFinite == true })
+        let rtn = try ModelQuantizer.quantize(model, recipe: try Recipe.fromFlags(method: "rtn", flags: ["bits": .int(3), "group_size": .int(32),
+                                                                                                           "symmetric": .bool(true)], ignore: ["output"])).model
+        let heldOut = randomTokens(64, vocabulary: 96, seed: 7)
+        let reference = try allLogits(model, heldOut)
+        let fittedError = meanSquaredDifference(reference, try allLogits(fitted, heldOut))
+        let rtnError = meanSquaredDifference(reference, try allLogits(rtn, heldOut))
+        #expect(fittedError < rtnError, "GPTQ with float targets \(fittedError) vs RTN \(rtnError)")
+        // Equalised layers read X/s, which the float model never computes: the combination is refused.
+        let mixed = Recipe(stages: [
+            .init(pass: "gptq", targets: ["re:blk\\.0\\..*"], parameters: ["float_targets": .bool(true)]),
+            .init(pass: "awq", targets: ["re:blk\\.1\\..*"]),
+        ], source: "test")
+        #expect(throws: QuantizationError.self) { try ModelQuantizer.quantize(model, recipe: mixed, options: options) }
+    }
+
     @Test func foldedScalesLeaveTheFloatModelUnchanged() throws {
         // No grouped-query sharing, so the attention output's scales fold into the value projection too.
         let model = tinyLlama(kvHeads: 4, layers: 1)

@@ -21,26 +21,62 @@ struct SegmentRunner {
     /// `keepOutputs` false runs for the taps alone and returns nothing (a capture needs no copy of what it tapped).
     func run(_ graph: ComputationGraph, weights: Weights, store: [String: [Float]], tap: Set<String> = [],
              keepOutputs: Bool = true, handler: Executor.TapHandler? = nil) throws -> [String: [Float]] {
+        let executor = try makeExecutor(graph, weights: weights)
+        var outputs: [String: [Float]] = [:]
+        for samples in batches {
+            let result = try run(executor, samples: samples, store: store, tap: tap, handler: handler)
+            if keepOutputs { for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) } }
+        }
+        return outputs
+    }
+
+    /// Receives a tapped value of the model as it is and the same tokens' value in the float reference model.
+    typealias PairHandler = (_ name: String, _ values: UnsafeBufferPointer<Float>, _ reference: UnsafeBufferPointer<Float>,
+                             _ rows: Int, _ width: Int) throws -> Void
+
+    /// Runs `graph` with `weights` and `reference` (the same segment of the float model) with `referenceWeights`,
+    /// batch by batch over the same samples, and hands each tapped variable of both together (real rows only).
+    func runPaired(_ graph: ComputationGraph, weights: Weights, store: [String: [Float]], reference: ComputationGraph,
+                   referenceWeights: Weights, referenceStore: [String: [Float]], tap: Set<String>,
+                   handler: @escaping PairHandler) throws {
+        let executor = try makeExecutor(graph, weights: weights)
+        let referenceExecutor = try makeExecutor(reference, weights: referenceWeights)
+        for samples in batches {
+            var tapped: [String: [Float]] = [:]
+            _ = try run(referenceExecutor, samples: samples, store: referenceStore, tap: tap) { name, values, _, _ in
+                tapped[name] = Array(values)
+            }
+            _ = try run(executor, samples: samples, store: store, tap: tap) { name, values, rows, width in
+                guard let ref = tapped[name], ref.count == values.count else {
+                    throw QuantizationError("'\(name)' has \(values.count) values in the model and \(tapped[name]?.count ?? 0) in the float reference")
+                }
+                try ref.withUnsafeBufferPointer { try handler(name, values, $0, rows, width) }
+            }
+        }
+    }
+
+    /// The samples of each executor call.
+    private var batches: [Range<Int>] {
+        stride(from: 0, to: calibration.count, by: samplesPerCall).map { $0..<min($0 + samplesPerCall, calibration.count) }
+    }
+
+    private func makeExecutor(_ graph: ComputationGraph, weights: Weights) throws -> Executor {
         var graph = graph.withoutAttentionCache()
         graph.parentGraphID = -1
         let structure = ModelStructure(name: graph.name ?? "segment", architecture: "segment", family: .decoderOnly,
                                        origin: "calibration", graphs: [graph])
-        let length = calibration.length
-        let executor = try Executor(structure: structure, weights: weights, maxRows: samplesPerCall * length)
-        var outputs: [String: [Float]] = [:]
-        var start = 0
-        while start < calibration.count {
-            let end = min(start + samplesPerCall, calibration.count)
-            let batch = end - start, rows = batch * length
-            let ints = try integerInputs(executor.inputNames, samples: start..<end)
-            let result = try withSlices(executor.floatInputNames, store: store, samples: start..<end) { floats in
-                try executor.run(inputs: ints, floats: floats, rows: rows, batch: batch, tap: tap,
-                                 handler: handler.map { realRowsOnly($0, samples: start..<end) })
-            }
-            if keepOutputs { for (name, out) in result { outputs[name, default: []].append(contentsOf: out.values) } }
-            start = end
+        return try Executor(structure: structure, weights: weights, maxRows: samplesPerCall * calibration.length)
+    }
+
+    /// One executor call over `samples` (padded rows masked; the handler sees real rows only).
+    private func run(_ executor: Executor, samples: Range<Int>, store: [String: [Float]], tap: Set<String>,
+                     handler: Executor.TapHandler?) throws -> [String: Executor.Output] {
+        let rows = samples.count * calibration.length
+        let ints = try integerInputs(executor.inputNames, samples: samples)
+        return try withSlices(executor.floatInputNames, store: store, samples: samples) { floats in
+            try executor.run(inputs: ints, floats: floats, rows: rows, batch: samples.count, tap: tap,
+                             handler: handler.map { realRowsOnly($0, samples: samples) })
         }
-        return outputs
     }
 
     /// A tap handler that sees only the real rows of padded samples (all rows when nothing is padded).

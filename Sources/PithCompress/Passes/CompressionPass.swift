@@ -23,6 +23,8 @@ public protocol CompressionPass: Sendable {
     var sampleRowsWanted: Int { get }
     /// Whether it scales input channels before quantizing (then `equalize` gives the scales).
     var equalizes: Bool { get }
+    /// Whether its statistics must pair each input row with the float model's (`InputStatistics.crossGram`).
+    var needsReferenceInputs: Bool { get }
     /// Per-input-channel scales for the linears of `group` (nil: this pass does not equalise).
     func equalize(_ group: EqualizationGroup) throws -> Equalization?
     /// Quantizes one linear layer.
@@ -32,6 +34,7 @@ public protocol CompressionPass: Sendable {
 extension CompressionPass {
     public var sampleRowsWanted: Int { 0 }
     public var equalizes: Bool { false }
+    public var needsReferenceInputs: Bool { false }
     public func equalize(_ group: EqualizationGroup) throws -> Equalization? { nil }
     public var name: String { Self.name }
     public var needsCalibration: Bool { Self.needsCalibration }
@@ -69,14 +72,18 @@ public struct LinearLayer: Sendable {
     public var weights: [Float]
     /// Statistics of the input as the layer will see it (after any equalisation); nil without calibration.
     public var statistics: InputStatistics?
+    /// The layer's bias (rows values), when it has one.
+    public var bias: [Float]?
 
-    public init(name: String, weightName: String, rows: Int, cols: Int, weights: [Float], statistics: InputStatistics?) {
+    public init(name: String, weightName: String, rows: Int, cols: Int, weights: [Float], statistics: InputStatistics?,
+                bias: [Float]? = nil) {
         self.name = name
         self.weightName = weightName
         self.rows = rows
         self.cols = cols
         self.weights = weights
         self.statistics = statistics
+        self.bias = bias
     }
 }
 
@@ -86,11 +93,14 @@ public struct LayerResult: Sendable {
     /// The pass's own loss (GPTQ's ½Σ err²/d², AWQ's search loss …), when it has one.
     public var loss: Double?
     public var notes: [String]
+    /// A new bias for the layer (rows values), when the pass corrected it.
+    public var bias: [Float]?
 
-    public init(matrix: QuantizedMatrix, loss: Double? = nil, notes: [String] = []) {
+    public init(matrix: QuantizedMatrix, loss: Double? = nil, notes: [String] = [], bias: [Float]? = nil) {
         self.matrix = matrix
         self.loss = loss
         self.notes = notes
+        self.bias = bias
     }
 }
 

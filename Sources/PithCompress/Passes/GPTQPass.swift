@@ -16,16 +16,23 @@ public struct GPTQPass: CompressionPass {
         public var blockSize = 128
         /// Group scales from the unmodified weights, before any column is quantized.
         public var staticGroups = true
+        /// For linears with a bias: fit the centred inputs and let the bias absorb the mean output error.
+        public var biasCorrection = true
+        /// Fit each layer to the float model's outputs rather than to its own on the quantized inputs (GPTAQ's
+        /// asymmetric calibration; the calibration then also runs the float model).
+        public var floatTargets = false
         public init() {}
         enum CodingKeys: String, CodingKey {
             case bits, symmetric, dampening
             case groupSize = "group_size", actOrder = "act_order", blockSize = "block_size", staticGroups = "static_groups", doubleQuantization = "double_quantization"
+            case biasCorrection = "bias_correction", floatTargets = "float_targets"
         }
     }
 
     public static let name = "gptq"
     public static let needsCalibration = true
     public let parameters: Parameters
+    public var needsReferenceInputs: Bool { parameters.floatTargets }
 
     public init(parameters: Parameters) throws {
         try IntegerGrid.validate(bits: parameters.bits, groupSize: parameters.groupSize)
@@ -49,8 +56,16 @@ public struct GPTQPass: CompressionPass {
         options.blockSize = parameters.blockSize
         options.actOrder = parameters.actOrder
         options.staticGroups = parameters.staticGroups
+        options.centered = parameters.biasCorrection && layer.bias != nil
+        options.floatTargets = parameters.floatTargets
         let (matrix, loss) = try GPTQ.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme,
                                                statistics: statistics, options: options)
-        return LayerResult(matrix: matrix, loss: loss, notes: note.map { [$0] } ?? [])
+        var result = LayerResult(matrix: matrix, loss: loss, notes: note.map { [$0] } ?? [])
+        if options.centered, let bias = layer.bias {
+            result.bias = GPTQObjective.correctedBias(bias, weight: layer.weights, quantized: matrix.dequantize(), rows: layer.rows,
+                                                      cols: layer.cols, statistics: statistics)
+            result.notes.append("bias corrected")
+        }
+        return result
     }
 }

@@ -19,12 +19,20 @@ extension QuantizationRun {
             laterInputs[i] = laterInputs[i + 1].union(segments[i + 1].floatInputs)
         }
         var store: [String: [Float]] = [:]
+        // Float targets: the float model runs beside the quantized one, block by block, on its own activations.
+        var reference: Reference?
+        if sites.contains(where: { $0.pass.needsReferenceInputs }) {
+            if let other = sites.first(where: { $0.pass.equalizes }) {
+                throw QuantizationError("float_targets cannot run with \(other.pass.name) in one recipe: equalised layers read inputs the float model does not have")
+            }
+            reference = Reference(graph: graph, weights: model.weights)
+        }
         if let note = calibration.note { options.progress?("calibration: \(note)") }
         for (i, cut) in segments.enumerated() where i <= last {
             let blockSites = zip(sites, siteSegments).filter { $0.1 == i }.map(\.0)
             if !blockSites.isEmpty {
                 let clock = ContinuousClock.now
-                var statistics = try capture(blockSites, segment: cut, runner: runner, store: store)
+                var statistics = try capture(blockSites, segment: cut, runner: runner, store: store, reference: reference)
                 options.progress?("\(cut.key): captured the inputs of \(blockSites.count) linears over \(calibration.count) × \(calibration.length) tokens in \(String(format: "%.2f", (ContinuousClock.now - clock).seconds)) s")
                 var working: [String: [Float]] = [:]
                 for site in blockSites { working[site.weight] = try model.floatValues(of: site.weight) }
@@ -44,12 +52,26 @@ extension QuantizationRun {
             let outputs = try runner.run(current.graph, weights: model.weights, store: store)
             store.merge(outputs) { $1 }
             store = store.filter { laterInputs[i].contains($0.key) }
+            if var r = reference {
+                let segment = try r.graph.segment(key: cut.key, operators: cut.operatorIndices)
+                r.store.merge(try runner.run(segment.graph, weights: r.weights, store: r.store)) { $1 }
+                r.store = r.store.filter { laterInputs[i].contains($0.key) }
+                reference = r
+            }
         }
     }
 
+    /// The float model as the sweep began, and its activations at the current block.
+    struct Reference {
+        let graph: ComputationGraph
+        let weights: Weights
+        var store: [String: [Float]] = [:]
+    }
+
     /// Statistics of each target linear's input over every sample.
+    /// With a `reference`, each input row is paired with the float model's row for the same token.
     func capture(_ blockSites: [LinearSite], segment cut: GraphSegment, runner: SegmentRunner,
-                 store: [String: [Float]]) throws -> [String: InputStatistics] {
+                 store: [String: [Float]], reference: Reference? = nil) throws -> [String: InputStatistics] {
         let keep = blockSites.map { $0.pass.sampleRowsWanted }.max() ?? 0
         var statistics: [String: InputStatistics] = [:]
         for site in blockSites where statistics[site.input] == nil {
@@ -58,6 +80,17 @@ extension QuantizationRun {
         let inputs = Array(Set(blockSites.map(\.input))).sorted()
         let current = try graph.segment(key: cut.key, operators: cut.operatorIndices)
         let capture = try current.graph.pruned(toProduce: inputs)
+        if let reference {
+            let referenceCapture = try reference.graph.segment(key: cut.key, operators: cut.operatorIndices).graph.pruned(toProduce: inputs)
+            try runner.runPaired(capture, weights: model.weights, store: store, reference: referenceCapture,
+                                 referenceWeights: reference.weights, referenceStore: reference.store, tap: Set(inputs)) { name, values, ref, rows, width in
+                guard let base = values.baseAddress, let refBase = ref.baseAddress, statistics[name]?.features == width else {
+                    throw QuantizationError("'\(name)' has \(width) features, its linear expects \(statistics[name]?.features ?? 0)")
+                }
+                statistics[name]?.accumulate(base, reference: refBase, count: rows)
+            }
+            return statistics
+        }
         _ = try runner.run(capture, weights: model.weights, store: store, tap: Set(inputs), keepOutputs: false) { name, values, rows, width in
             guard let base = values.baseAddress, statistics[name]?.features == width else {
                 throw QuantizationError("'\(name)' has \(width) features, its linear expects \(statistics[name]?.features ?? 0)")

@@ -10,6 +10,8 @@ struct LinearSite {
     let name: String
     let weight: String
     let input: String
+    /// Its bias variable, when it has one.
+    var bias: String? = nil
     let rows: Int
     let cols: Int
     let stage: Int
@@ -49,8 +51,8 @@ struct QuantizationRun {
                 continue
             }
             claimed[weight] = op.name
-            sites.append(LinearSite(index: i, name: op.name, weight: weight, input: input, rows: v.shape[0], cols: v.shape[1],
-                                    stage: stage.index, pass: pass))
+            sites.append(LinearSite(index: i, name: op.name, weight: weight, input: input, bias: op.input("bias"), rows: v.shape[0],
+                                    cols: v.shape[1], stage: stage.index, pass: pass))
         }
         for v in graph.variables where v.isParameter && claimed[v.name] == nil && v.shape.count == 2 {
             guard let (stage, pass) = stages.assignment(for: [v.name], isLinear: false) else { continue }
@@ -85,8 +87,9 @@ struct QuantizationRun {
 
     mutating func quantize(_ site: LinearSite, weights: [Float], statistics: InputStatistics?) throws {
         let clock = ContinuousClock.now
+        let bias = try site.bias.map { try model.floatValues(of: $0) }
         let layer = LinearLayer(name: site.name, weightName: site.weight, rows: site.rows, cols: site.cols, weights: weights,
-                                statistics: statistics)
+                                statistics: statistics, bias: bias)
         let result: LayerResult
         do {
             result = try site.pass.apply(to: layer)
@@ -103,6 +106,12 @@ struct QuantizationRun {
         let error = statistics.map { LayerError.output(weights, quantized, rows: site.rows, cols: site.cols, statistics: $0) }
             ?? LayerError.weight(weights, quantized)
         model.store(site.weight, matrix)
+        if let corrected = result.bias, let name = site.bias {
+            guard corrected.count == site.rows, corrected.allSatisfy({ $0.isFinite }) else {
+                throw QuantizationError("\(site.pass.name) returned a bias of \(corrected.count) values for '\(name)' (\(site.rows) expected, all finite)")
+            }
+            model.store(name, floats: corrected)
+        }
         let encoding = Encoding.quantized(canonical: matrix.scheme)
         let bytes = model.weights[site.weight]?.count ?? 0
         let report = LayerReport(

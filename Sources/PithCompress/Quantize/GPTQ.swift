@@ -30,15 +30,16 @@ public enum GPTQ {
             throw QuantizationError("gptq: Gram entry (\(bad / cols), \(bad % cols)) is \(statistics.gram[bad])")
         }
 
-        // MARK: Processing order and the inverse Hessian's Cholesky factor
-        let scale = 2 / Double(statistics.tokens)
-        let diagonal = (0..<cols).map { statistics.gram[$0 * cols + $0] * scale }
+        // MARK: What is fitted, the processing order and the inverse Hessian's Cholesky factor
+        let objective = try GPTQObjective(weight: weight, rows: rows, cols: cols, statistics: statistics, options: options)
+        let weight = objective.target, hessian = objective.hessian
+        let diagonal = (0..<cols).map { hessian[$0 * cols + $0] }
         let order: [Int] = options.actOrder
             ? (0..<cols).sorted { diagonal[$0] != diagonal[$1] ? diagonal[$0] > diagonal[$1] : $0 < $1 }
             : Array(0..<cols)
         var h = [Double](repeating: 0, count: cols * cols)  // (cols, cols) in processing order
         for i in 0..<cols {
-            for j in 0..<cols { h[i * cols + j] = statistics.gram[order[i] * cols + order[j]] * scale }
+            for j in 0..<cols { h[i * cols + j] = hessian[order[i] * cols + order[j]] }
             if h[i * cols + i] <= 0 { h[i * cols + i] = 1 }  // dead column
         }
         let u = try inverseFactor(h, n: cols, dampening: options.dampening)

@@ -9,6 +9,10 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
     /// Group scales from the original weights before any update (true), or from the updated weights when a group's
     /// first column is reached (false: GPTQ's original behaviour, usually a little better without act-order).
     public var staticGroups: Bool = true
+    /// The layer has a bias that absorbs the mean output error: fit the centred inputs (`GPTQObjective`).
+    public var centered: Bool = false
+    /// Fit the float model's outputs from the quantized model's inputs (needs statistics with reference inputs).
+    public var floatTargets: Bool = false
 
     public init() {}
 
@@ -17,6 +21,8 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
         case blockSize = "block_size"
         case actOrder = "act_order"
         case staticGroups = "static_groups"
+        case centered
+        case floatTargets = "float_targets"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -25,6 +31,8 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
         blockSize = try c.decodeIfPresent(Int.self, forKey: .blockSize) ?? blockSize
         actOrder = try c.decodeIfPresent(Bool.self, forKey: .actOrder) ?? actOrder
         staticGroups = try c.decodeIfPresent(Bool.self, forKey: .staticGroups) ?? staticGroups
+        centered = try c.decodeIfPresent(Bool.self, forKey: .centered) ?? centered
+        floatTargets = try c.decodeIfPresent(Bool.self, forKey: .floatTargets) ?? floatTargets
         try validate()
     }
 

@@ -15,6 +15,13 @@ public struct InputStatistics: Sendable {
     public private(set) var gram: [Double]
     /// Σ |x_j| (AWQ's mean activation magnitude = absSum/tokens).
     public private(set) var absSum: [Double]
+    /// Σ x_j (the input's mean = sum/tokens: a linear with a bias absorbs the mean of its output error).
+    public private(set) var sum: [Double]
+    /// Σ x̃ xᵀ (features × features, row = the reference's feature), where x̃ is the same token's input in the float
+    /// model: present when the statistics are accumulated with a reference (`accumulate(_:reference:count:)`).
+    public private(set) var crossGram: [Double]?
+    /// Σ x̃_j over the reference inputs, with `crossGram`.
+    public private(set) var referenceSum: [Double]?
     /// max |x_j| (SmoothQuant, outlier detection).
     public private(set) var absMax: [Float]
     /// Up to `keepSampleRows` input rows, a uniform sample of all rows seen, rows × features.
@@ -41,6 +48,7 @@ public struct InputStatistics: Sendable {
         keepsGram = keepGram && !overflow
         gram = [Double](repeating: 0, count: keepsGram ? square : 0)
         absSum = [Double](repeating: 0, count: self.features)
+        sum = [Double](repeating: 0, count: self.features)
         absMax = [Float](repeating: 0, count: self.features)
         if features <= 0 { problem = "features must be positive, not \(features)" }
         if keepGram && overflow { problem = "\(features)² Gram entries overflow" }
@@ -55,6 +63,51 @@ public struct InputStatistics: Sendable {
             if count < 0 { problem = "accumulate was given \(count) rows" }
             return
         }
+        if crossGram != nil {
+            problem = "rows without reference rows were added to statistics that pair each row with its reference"
+            return
+        }
+        accumulateOwn(rows, count: count)
+    }
+
+    /// Adds `count` rows and, row for row, the same tokens' inputs in the float reference model: the statistics then
+    /// also hold Σ x̃ xᵀ and Σ x̃, so a layer can be fitted to the reference's outputs (GPTQ's `float_targets`).
+    public mutating func accumulate(_ rows: UnsafePointer<Float>, reference: UnsafePointer<Float>, count: Int) {
+        guard count > 0, features > 0, problem == nil else {
+            if count < 0 { problem = "accumulate was given \(count) rows" }
+            return
+        }
+        if crossGram == nil {
+            guard tokens == 0 else {
+                problem = "reference rows were added to statistics that began without them"
+                return
+            }
+            let (square, overflow) = features.multipliedReportingOverflow(by: features)
+            guard !overflow else { problem = "\(features)² cross entries overflow"; return }
+            crossGram = [Double](repeating: 0, count: square)
+            referenceSum = [Double](repeating: 0, count: features)
+        }
+        var scratch = [Float](repeating: 0, count: features * features)
+        var start = 0
+        while start < count {
+            let chunk = min(Self.chunkRows, count - start)
+            let x = rows + start * features, xr = reference + start * features
+            scratch.withUnsafeMutableBufferPointer { s in
+                guard let sp = s.baseAddress else { return }
+                Kernels.sgemm(transposeA: true, m: features, n: features, k: chunk, a: xr, lda: features, b: x, ldb: features,
+                              c: sp, ldc: features)
+            }
+            for i in 0..<scratch.count { crossGram?[i] += Double(scratch[i]) }
+            for t in 0..<chunk {
+                let row = xr + t * features
+                for j in 0..<features { referenceSum?[j] += Double(row[j]) }
+            }
+            start += chunk
+        }
+        accumulateOwn(rows, count: count)
+    }
+
+    private mutating func accumulateOwn(_ rows: UnsafePointer<Float>, count: Int) {
         var scratch = [Float](repeating: 0, count: keepsGram ? features * features : 0)
         var start = 0
         while start < count {
@@ -87,6 +140,7 @@ public struct InputStatistics: Sendable {
                 let row = x + t * features
                 for j in 0..<features {
                     let a = abs(row[j])
+                    sum[j] += Double(row[j])
                     absSum[j] += Double(a)
                     absMax[j] = max(absMax[j], a)
                 }
@@ -129,8 +183,22 @@ public struct InputStatistics: Sendable {
             }
             for i in 0..<gram.count { gram[i] += other.gram[i] }
         }
+        switch (crossGram, other.crossGram, other.referenceSum) {
+        case (nil, nil, _): break
+        case (.some(var cross), .some(let more), .some(let moreSum)) where referenceSum != nil:
+            for i in 0..<cross.count { cross[i] += more[i] }
+            crossGram = cross
+            for j in 0..<features { referenceSum?[j] += moreSum[j] }
+        case (nil, .some, _) where tokens == 0:
+            crossGram = other.crossGram
+            referenceSum = other.referenceSum
+        default:
+            problem = problem ?? "merged statistics with and without reference rows"
+            return
+        }
         for j in 0..<features {
             absSum[j] += other.absSum[j]
+            sum[j] += other.sum[j]
             absMax[j] = max(absMax[j], other.absMax[j])
         }
         let ours = sampleCount, theirs = other.sampleCount

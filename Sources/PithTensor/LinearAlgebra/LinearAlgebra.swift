@@ -58,6 +58,21 @@ public enum LinearAlgebra {
         }
     }
 
+    /// Solves A·X = B for a symmetric positive definite a (n, n) and b (n, columns), both row-major; b becomes X.
+    /// Only the upper triangle of a is read. Throws `notPositiveDefinite`.
+    public static func solveSymmetric(_ a: [Double], n: Int, _ b: inout [Double], columns: Int) throws {
+        precondition(a.count == n * n && b.count == n * columns, "solveSymmetric: shapes do not match \(n)×\(n), \(n)×\(columns)")
+        var factor = a
+        let info = factor.withUnsafeMutableBufferPointer { f in
+            b.withUnsafeMutableBufferPointer { x in
+                LAPACKE_dposv(LAPACK_ROW_MAJOR, uplo(false), Int32(n), Int32(columns), f.baseAddress, Int32(n),
+                              x.baseAddress, Int32(columns))
+            }
+        }
+        if info > 0 { throw Failure.notPositiveDefinite(order: Int(info)) }
+        if info < 0 { throw Failure.illegalArgument(index: Int(-info)) }
+    }
+
     /// Thin SVD of a (rows, cols): a = u · diag(s) · vt, u (rows, k), s (k) descending, vt (k, cols), k = min(rows, cols).
     public static func svd(_ a: [Float], rows: Int, cols: Int) throws -> (u: [Float], s: [Float], vt: [Float]) {
         precondition(a.count == rows * cols, "svd: \(a.count) values for a \(rows)×\(cols) matrix")

@@ -26,6 +26,8 @@ struct Quantize: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Double quantization: int group scales (and minimums) as 6-bit codes against an f16 scale per super-block of up to 256 values (K-quant style: int4 g32 asym costs ~4.5 bits/weight, not 5.0); nf4/fp4 absmax as 8 bits (their default).") var doubleQuant: Bool?
     @Flag(inversion: .prefixedNo, help: "GPTQ: quantize columns in order of decreasing activation energy.") var actOrder: Bool?
     @Option(help: "GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean.") var dampening: Double?
+    @Flag(inversion: .prefixedNo, help: "GPTQ: fit each layer to the float model's outputs, running the float model beside the quantized one during calibration (GPTAQ's asymmetric calibration).") var floatTargets: Bool?
+    @Flag(inversion: .prefixedNo, help: "GPTQ: for layers with a bias, fit the centred inputs and let the bias absorb the mean output error (default on).") var biasCorrection: Bool?
     @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
     @Option(help: "llm-int8: |x| above which an input column is multiplied in f32 instead of int8.") var threshold: Double?
     @Option(parsing: .singleValue, help: "Leave layers matching this pattern alone (exact name, glob, or re:REGEX; repeatable).") var ignore: [String] = []
@@ -43,9 +45,9 @@ struct Quantize: ParsableCommand {
     func validate() throws {
         guard (method == nil) != (recipe == nil) else { throw ValidationError("give --method or --recipe (one of them)") }
         let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || doubleQuant != nil || actOrder != nil
-            || dampening != nil || alpha != nil || threshold != nil || !ignore.isEmpty
+            || dampening != nil || floatTargets != nil || biasCorrection != nil || alpha != nil || threshold != nil || !ignore.isEmpty
         if recipe != nil && methodFlags {
-            throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
+            throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --float-targets, --bias-correction, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
         }
         guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
     }
@@ -123,6 +125,8 @@ struct Quantize: ParsableCommand {
         if let doubleQuant { flags["double_quantization"] = .bool(doubleQuant) }
         if let actOrder { flags["act_order"] = .bool(actOrder) }
         if let dampening { flags["dampening"] = .double(dampening) }
+        if let floatTargets { flags["float_targets"] = .bool(floatTargets) }
+        if let biasCorrection { flags["bias_correction"] = .bool(biasCorrection) }
         if let alpha { flags["alpha"] = .double(alpha) }
         if let threshold { flags["threshold"] = .double(threshold) }
         return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)

@@ -133,9 +133,10 @@ import PithTensor
         #expect(!a.clipSearch && a.grid == 20 && a.maxSampleRows == 512)
     }
 
-    /// SmolLM2-135M's shapes: (576, 576) attention and (576, 1536) down projection; 4096 calibration tokens.
+    /// SmolLM2-135M's shapes: (576, 576) attention and (576, 1536) down projection; 4096 calibration tokens. The time
+    /// is printed, not asserted (BENCHMARKS.md: no timing assertions in tests).
     @Test(arguments: [(576, 576), (576, 1536), (1536, 576)])
-    func timingOnSmolLM2Shapes(shape: (Int, Int)) throws {
+    func runsOnSmolLM2Shapes(shape: (Int, Int)) throws {
         let (rows, cols) = shape
         let x = correlatedInputs(tokens: 1024, features: cols, salient: [1, 2], seed: 3)
         var stats = InputStatistics(features: cols)
@@ -149,6 +150,5 @@ import PithTensor
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("GPTQ \(rows)×\(cols) int4-g32-asym: \(String(format: "%.3f", seconds)) s")
         #expect(result?.loss.isFinite == true)
-        #expect(seconds < 5, "GPTQ \(rows)×\(cols) took \(seconds) s")
     }
 }
