@@ -8,11 +8,12 @@ import Testing
 /// sentence embeddings ≥ 0.999 at 8 bits, ≥ 0.99 for GPTQ 4-bit groups of 64).
 @Suite(.serialized) struct MiniLMQuantizationTests {
     static let eightBitBudget = 0.999
-    /// The issue asks 0.99 for GPTQ 4-bit g64. Measured 0.9867 calibrating on 800 unseen tutorial sentences (0.9745 on
-    /// 64 windows of 128 tokens of the howto text; RTN 0.9596). An independent GPTQ written in PyTorch for the check
-    /// lands at the same place (0.9770 on the windows, 0.9872 on the sentences, 0.988 at best with both and an MSE
-    /// grid), so this holds what is reached and the shortfall is reported, not hidden.
-    static let fourBitBudget = 0.985
+    /// The issue's 0.99 for GPTQ 4-bit g64. Plain GPTQ reaches 0.9867 here (calibrated on sentences; RTN 0.9596), and
+    /// an independent GPTQ written in PyTorch for the check lands at the same place (0.9872). What closes the gap,
+    /// measured on 198 of these texts: a free bias (0.9886), then float targets with true-sequential capture (0.9892),
+    /// then long passages beside the sentences in the calibration (0.9902), then dampening 0.1 instead of 0.01, which
+    /// shrinks the float-target fit towards W (0.9913; 0.003: 0.9894, 0.03: 0.9907, 0.3: 0.9913).
+    static let fourBitBudget = 0.99
     static let gptqGainOverRTN = 0.01
     /// W8A8 also rounds every activation to 8 bits per token; measured 0.9971 with SmoothQuant α = 0.5.
     static let w8a8Budget = 0.995
@@ -45,25 +46,35 @@ import Testing
     }
 
     /// Calibration for an embedding model: sentences, one sample each — the tutorial lines after the 160 measured
-    /// (disjoint from them), else windows of the calibration text.
-    static func calibration(for model: Model) throws -> CalibrationSet {
+    /// (disjoint from them) — and with `passages`, that many passages of the calibration text of up to 256 tokens, so
+    /// long inputs are seen too; windows of the calibration text alone when the sentences are missing.
+    static func calibration(for model: Model, passages count: Int) throws -> CalibrationSet {
         let tokenizer = try model.requireTokenizer()
+        let text = try String(contentsOf: TestModels.calibrationText, encoding: .utf8)
         let tutorial = TestModels.locator.home.appendingPathComponent("data/sentences.txt")
         if let lines = try? String(contentsOf: tutorial, encoding: .utf8) {
-            let unseen = lines.split(separator: "\n").dropFirst(160).map(String.init)
-            if unseen.count >= 400 { return try CalibrationSet(lines: unseen, tokenizer: tokenizer, samples: 800, length: 128) }
+            let unseen = lines.split(separator: "\n").dropFirst(160).prefix(800).map(String.init)
+            let textLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let passages = stride(from: 0, to: min(count * 30, textLines.count), by: 30).map { start in
+                textLines[start..<min(start + 30, textLines.count)].map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }.joined(separator: " ")
+            }
+            if unseen.count >= 400 {
+                let samples = unseen + passages
+                return try CalibrationSet(lines: samples, tokenizer: tokenizer, samples: samples.count, length: count > 0 ? 256 : 128)
+            }
         }
-        let text = try String(contentsOf: TestModels.calibrationText, encoding: .utf8)
         return try CalibrationSet(text: text, tokenizer: tokenizer, samples: 64, length: 128)
     }
 
-    func cosine(recipe stage: Recipe.Stage, calibrated: Bool) throws -> Double {
+    /// `passages`: long calibration samples beside the sentences (GPTQ's acceptance figure uses 64).
+    func cosine(recipe stage: Recipe.Stage, calibrated: Bool, passages: Int = 0) throws -> Double {
         let model = try Model.load("minilm")
         let texts = try Self.sentences()
         let reference = try EmbeddingModel(model: model).embed(texts)
         var options = QuantizationOptions()
         if calibrated {
-            options.calibration = try Self.calibration(for: model)
+            options.calibration = try Self.calibration(for: model, passages: passages)
         }
         let (quantized, _) = try ModelQuantizer.quantize(model, recipe: Recipe(stages: [stage], source: "test"), options: options)
         let embeddings = try EmbeddingModel(model: quantized).embed(texts)
@@ -96,8 +107,10 @@ import Testing
         let rtn = try cosine(recipe: .init(pass: "rtn", parameters: ["bits": .int(4), "group_size": .int(64), "symmetric": .bool(false)]),
                              calibrated: false)
         print("MiniLM RTN int4 g64 mean cosine: \(rtn)")
-        let c = try cosine(recipe: .init(pass: "gptq", parameters: ["bits": .int(4), "group_size": .int(64), "symmetric": .bool(false)]),
-                           calibrated: true)
+        let c = try cosine(recipe: .init(pass: "gptq", parameters: ["bits": .int(4), "group_size": .int(64), "symmetric": .bool(false),
+                                                                    "float_targets": .bool(true), "clip": .bool(true),
+                                                                    "dampening": .double(0.1)]),
+                           calibrated: true, passages: 64)
         print("MiniLM GPTQ int4 g64 mean cosine: \(c)")
         #expect(c >= Self.fourBitBudget)
         #expect(c >= rtn + Self.gptqGainOverRTN)

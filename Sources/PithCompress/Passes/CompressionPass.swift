@@ -25,6 +25,9 @@ public protocol CompressionPass: Sendable {
     var equalizes: Bool { get }
     /// Whether its statistics must pair each input row with the float model's (`InputStatistics.crossGram`).
     var needsReferenceInputs: Bool { get }
+    /// Whether each linear's input is captured after the linears before it in its block are quantized (else the
+    /// whole block's inputs are captured at once, from the block still float).
+    var capturesSequentially: Bool { get }
     /// Per-input-channel scales for the linears of `group` (nil: this pass does not equalise).
     func equalize(_ group: EqualizationGroup) throws -> Equalization?
     /// Quantizes one linear layer.
@@ -35,6 +38,7 @@ extension CompressionPass {
     public var sampleRowsWanted: Int { 0 }
     public var equalizes: Bool { false }
     public var needsReferenceInputs: Bool { false }
+    public var capturesSequentially: Bool { false }
     public func equalize(_ group: EqualizationGroup) throws -> Equalization? { nil }
     public var name: String { Self.name }
     public var needsCalibration: Bool { Self.needsCalibration }

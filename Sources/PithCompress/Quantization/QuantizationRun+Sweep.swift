@@ -30,7 +30,9 @@ extension QuantizationRun {
         if let note = calibration.note { options.progress?("calibration: \(note)") }
         for (i, cut) in segments.enumerated() where i <= last {
             let blockSites = zip(sites, siteSegments).filter { $0.1 == i }.map(\.0)
-            if !blockSites.isEmpty {
+            if blockSites.contains(where: { $0.pass.capturesSequentially }) && !blockSites.contains(where: { $0.pass.equalizes }) {
+                try quantizeSequentially(blockSites, segment: cut, runner: runner, store: store, reference: reference)
+            } else if !blockSites.isEmpty {
                 let clock = ContinuousClock.now
                 var statistics = try capture(blockSites, segment: cut, runner: runner, store: store, reference: reference)
                 options.progress?("\(cut.key): captured the inputs of \(blockSites.count) linears over \(calibration.count) × \(calibration.length) tokens in \(String(format: "%.2f", (ContinuousClock.now - clock).seconds)) s")
@@ -58,6 +60,26 @@ extension QuantizationRun {
                 r.store = r.store.filter { laterInputs[i].contains($0.key) }
                 reference = r
             }
+        }
+    }
+
+    /// True-sequential (GPTQ's `--true-sequential`): the block's linears in groups by input, in graph order; each
+    /// group's input is captured with the linears before it in the block already quantized, so each is fitted to the
+    /// inputs the quantized model will really give it (q/k/v, then o, then gate/up, then down).
+    mutating func quantizeSequentially(_ blockSites: [LinearSite], segment cut: GraphSegment, runner: SegmentRunner,
+                                       store: [String: [Float]], reference: Reference?) throws {
+        var order: [String] = []
+        var groups: [String: [LinearSite]] = [:]
+        for site in blockSites.sorted(by: { $0.index < $1.index }) {
+            if groups[site.input] == nil { order.append(site.input) }
+            groups[site.input, default: []].append(site)
+        }
+        for input in order {
+            let group = groups[input] ?? []
+            let clock = ContinuousClock.now
+            let statistics = try capture(group, segment: cut, runner: runner, store: store, reference: reference)
+            options.progress?("\(cut.key): captured '\(input)' for \(group.count) linears in \(String(format: "%.2f", (ContinuousClock.now - clock).seconds)) s")
+            for site in group { try quantize(site, weights: try model.floatValues(of: site.weight), statistics: statistics[site.input]) }
         }
     }
 

@@ -52,13 +52,22 @@ public enum GPTQ {
         if scheme.isSuperBlocked && !options.staticGroups {
             throw QuantizationError("gptq: \(scheme) fixes every group's scale before rounding: it needs static_groups")
         }
+        if options.clipSearch && !options.staticGroups {
+            throw QuantizationError("gptq: clip searches each group's range before any column is quantized: it needs static_groups")
+        }
         if options.staticGroups {
+            // With clipping, each group's range shrinks to the factor with the least error weighted by diag(H).
+            let shrinks = options.clipSearch ? RTN.clipGrid : [1]
+            var scratch = [UInt8](repeating: 0, count: g)
             try weight.withUnsafeBufferPointer { w in
-                guard let wp = w.baseAddress else { return }
-                for r in 0..<rows {
-                    for s in 0..<groupsPerRow {
-                        let p = try codec.parameters(GroupRange(wp + r * cols + s * g, count: g))
-                        (scales[r * groupsPerRow + s], mins[r * groupsPerRow + s]) = p
+                try scratch.withUnsafeMutableBufferPointer { codesOut in
+                    guard let wp = w.baseAddress, let cp = codesOut.baseAddress else { return }
+                    for r in 0..<rows {
+                        for s in 0..<groupsPerRow {
+                            let p = try codec.quantizeGroup(wp + r * cols + s * g, count: g, shrinks: shrinks,
+                                                            importance: { Float(diagonal[s * g + $0]) }, codes: cp)
+                            (scales[r * groupsPerRow + s], mins[r * groupsPerRow + s]) = p
+                        }
                     }
                 }
             }

@@ -13,6 +13,8 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
     public var centered: Bool = false
     /// Fit the float model's outputs from the quantized model's inputs (needs statistics with reference inputs).
     public var floatTargets: Bool = false
+    /// Static groups' ranges shrunk by the factor of `RTN.clipGrid` with the least diag(H)-weighted error.
+    public var clipSearch: Bool = false
 
     public init() {}
 
@@ -23,6 +25,7 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
         case staticGroups = "static_groups"
         case centered
         case floatTargets = "float_targets"
+        case clipSearch = "clip_search"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +36,7 @@ public struct GPTQOptions: Codable, Sendable, Equatable {
         staticGroups = try c.decodeIfPresent(Bool.self, forKey: .staticGroups) ?? staticGroups
         centered = try c.decodeIfPresent(Bool.self, forKey: .centered) ?? centered
         floatTargets = try c.decodeIfPresent(Bool.self, forKey: .floatTargets) ?? floatTargets
+        clipSearch = try c.decodeIfPresent(Bool.self, forKey: .clipSearch) ?? clipSearch
         try validate()
     }
 

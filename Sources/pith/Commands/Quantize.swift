@@ -27,6 +27,7 @@ struct Quantize: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "GPTQ: quantize columns in order of decreasing activation energy.") var actOrder: Bool?
     @Option(help: "GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean.") var dampening: Double?
     @Flag(inversion: .prefixedNo, help: "GPTQ: fit each layer to the float model's outputs, running the float model beside the quantized one during calibration (GPTAQ's asymmetric calibration).") var floatTargets: Bool?
+    @Flag(inversion: .prefixedNo, help: "GPTQ: capture each linear's input after the linears before it in its block are quantized (implied by --float-targets).") var trueSequential: Bool?
     @Flag(inversion: .prefixedNo, help: "GPTQ: for layers with a bias, fit the centred inputs and let the bias absorb the mean output error (default on).") var biasCorrection: Bool?
     @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
     @Option(help: "llm-int8: |x| above which an input column is multiplied in f32 instead of int8.") var threshold: Double?
@@ -45,9 +46,9 @@ struct Quantize: ParsableCommand {
     func validate() throws {
         guard (method == nil) != (recipe == nil) else { throw ValidationError("give --method or --recipe (one of them)") }
         let methodFlags = bits != nil || groupSize != nil || symmetric != nil || clip != nil || doubleQuant != nil || actOrder != nil
-            || dampening != nil || floatTargets != nil || biasCorrection != nil || alpha != nil || threshold != nil || !ignore.isEmpty
+            || dampening != nil || floatTargets != nil || biasCorrection != nil || trueSequential != nil || alpha != nil || threshold != nil || !ignore.isEmpty
         if recipe != nil && methodFlags {
-            throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --float-targets, --bias-correction, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
+            throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --float-targets, --true-sequential, --bias-correction, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
         }
         guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
     }
@@ -127,6 +128,7 @@ struct Quantize: ParsableCommand {
         if let dampening { flags["dampening"] = .double(dampening) }
         if let floatTargets { flags["float_targets"] = .bool(floatTargets) }
         if let biasCorrection { flags["bias_correction"] = .bool(biasCorrection) }
+        if let trueSequential { flags["true_sequential"] = .bool(trueSequential) }
         if let alpha { flags["alpha"] = .double(alpha) }
         if let threshold { flags["threshold"] = .double(threshold) }
         return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)
