@@ -76,7 +76,7 @@ import Testing
     @Test func errorsNameTheFileTheStageAndTheKey() {
         #expect(Self.error("stages:\n  - pass: gptqq\n") == "r.yaml: stage 1 (gptqq): unknown pass 'gptqq' (known: rtn, gptq, awq, smoothquant, w8a8, llm_int8, nf4, fp4, fp8)")
         #expect(Self.error("stages:\n  - pass: rtn\n  - pass: gptq\n    parameters: {bitz: 4}\n")
-            .hasPrefix("r.yaml: stage 2 (gptq): unknown parameter 'bitz' (known: act_order, bits,"))
+            .hasPrefix("r.yaml: stage 2 (gptq): unknown parameter 'bitz' (known: act_order, bias_correction, bits,"))
         #expect(Self.error("stages:\n  - pass: rtn\n    parameters: {bits: four}\n") == "r.yaml: stage 1 (rtn): parameter 'bits' must be an integer (given 'four')")
         #expect(Self.error("stages:\n  - pass: rtn\n    parameters: {bits: 12}\n") == "r.yaml: stage 1 (rtn): bits must be 2…8, is 12")
         #expect(Self.error("stages:\n  - pass: rtn\n    target: [x]\n").hasPrefix("r.yaml: stage 1 (rtn): unknown key 'target'"))
@@ -94,7 +94,7 @@ import Testing
         #expect(recipe.stages == [.init(pass: "gptq", ignore: ["output"], parameters: ["bits": .int(4), "group_size": .int(128), "act_order": .bool(true)])])
         let nf4 = try Recipe.fromFlags(method: "nf4", flags: ["group_size": .int(128)])
         #expect(nf4.stages[0].parameters == ["block_size": .int(128)])
-        #expect(throws: RecipeError("--alpha does not apply to gptq (it takes act_order, bits, block_size, dampening, double_quantization, group_size, static_groups, symmetric)")) {
+        #expect(throws: RecipeError("--alpha does not apply to gptq (it takes act_order, bias_correction, bits, block_size, clip, dampening, double_quantization, float_targets, group_size, static_groups, symmetric, true_sequential)")) {
             try Recipe.fromFlags(method: "gptq", flags: ["alpha": .double(0.5)])
         }
         #expect(throws: RecipeError.self) { try Recipe.fromFlags(method: "nope", flags: [:]) }
