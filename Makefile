@@ -31,10 +31,11 @@ demo: build models
 	$(PITH) generate $(PITH_HOME)/smollm2.pith --prompt "The capital of France is" --max-tokens 16 --temperature 0
 
 # Every test, real-model ones included, built in release so the real models run at speed; then a bounded fuzzing
-# campaign over the readers of untrusted files.
+# campaign over the readers of untrusted files. PITH_REQUIRE_MODELS turns a missing model or text into a failing test
+# instead of skipped ones.
 test: deps models
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
+	PITH_REQUIRE_MODELS=1 $(SWIFT) test -c release --skip-build -Xswiftc -enable-testing
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz.sh
 
 # libFuzzer over the readers (packages, GGUF, safetensors, graphs, tokenizers, key files) for FUZZ_SECONDS in all;

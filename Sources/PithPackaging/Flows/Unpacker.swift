@@ -64,7 +64,7 @@ public enum Unpacker {
             default:
                 // A Hugging Face folder: the weights file, tokenizer files, and every other file it had.
                 let folder = "Model/" + source.file + "/"
-                try write(folder + "model.safetensors", [sourceHeader, data])
+                try write(folder + (source.weightsFile ?? "model.safetensors"), [sourceHeader, data])
                 for (j, s) in reader.sections.enumerated() where s.name.hasPrefix(prefix) {
                     let name = String(s.name.dropFirst(prefix.count))
                     if name.hasPrefix("files/") {

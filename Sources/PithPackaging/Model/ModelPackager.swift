@@ -18,7 +18,7 @@ public enum ModelPackager {
         sections.append(.init(name: prefix + "structure.json", source: .bytes(Array(structure))))
 
         let payload = try carriedSource(model) ?? nativeLayout(model)
-        let index = TensorIndex(source: payload.source.map { .init(format: $0.format, file: $0.file, headerSection: prefix + "source.header") },
+        let index = TensorIndex(source: payload.source.map { .init(format: $0.format, file: $0.file, headerSection: prefix + "source.header", weightsFile: $0.weightsFile) },
                                 tensors: payload.entries)
         sections.append(.init(name: prefix + "tensors.json", source: .bytes(try index.encoded())))
         sections.append(.init(name: prefix + "tensors.bin", source: payload.data, coding: coding, tensorLayout: index.layout))
@@ -46,7 +46,7 @@ public enum ModelPackager {
     }
 
     struct Payload {
-        var source: (format: String, file: String, header: PackageWriter.Source)?
+        var source: (format: String, file: String, weightsFile: String?, header: PackageWriter.Source)?
         var entries: [TensorIndex.Entry]
         var data: PackageWriter.Source
     }
@@ -63,7 +63,7 @@ public enum ModelPackager {
                 (name: info.name, graphName: info.name, type: info.type.name, shape: Array(info.dimensions.reversed()),
                  offset: info.offset, size: info.byteCount)
             }
-            return try carry(model, format: "gguf", mapped: file.file, dataOffset: file.dataOffset, tensors: tensors)
+            return try carry(model, format: "gguf", weightsFile: nil, mapped: file.file, dataOffset: file.dataOffset, tensors: tensors)
         }
         guard isDirectory.boolValue else { return nil }
         let collection = try SafetensorsCollection(url: model.source)
@@ -74,10 +74,14 @@ public enum ModelPackager {
             (name: info.name, graphName: toGraph(info.name) ?? info.name, type: info.dtype.rawValue.uppercased(), shape: info.shape,
              offset: info.offset, size: info.byteCount)
         }
-        return try carry(model, format: "safetensors", mapped: file.file, dataOffset: file.dataOffset, tensors: tensors)
+        let root = model.source.standardizedFileURL.path
+        let path = file.url.standardizedFileURL.path
+        guard path.hasPrefix(root + "/") else { return nil }
+        return try carry(model, format: "safetensors", weightsFile: String(path.dropFirst(root.count + 1)), mapped: file.file,
+                         dataOffset: file.dataOffset, tensors: tensors)
     }
 
-    private static func carry(_ model: Model, format: String, mapped: MappedFile, dataOffset: Int,
+    private static func carry(_ model: Model, format: String, weightsFile: String?, mapped: MappedFile, dataOffset: Int,
                               tensors: [(name: String, graphName: String, type: String, shape: [Int], offset: Int, size: Int)]) throws -> Payload? {
         let parameters = Set(model.structure.graphs.flatMap(\.variables).filter(\.isParameter).map(\.name))
         var entries: [TensorIndex.Entry] = []
@@ -96,7 +100,7 @@ public enum ModelPackager {
         guard covered == parameters,
               let header = mapped.slice(offset: 0, count: dataOffset),
               let data = mapped.slice(offset: dataOffset, count: mapped.bytes.count - dataOffset) else { return nil }
-        return Payload(source: (format, model.source.lastPathComponent, .borrowed(header, owner: mapped)), entries: entries,
+        return Payload(source: (format, model.source.lastPathComponent, weightsFile, .borrowed(header, owner: mapped)), entries: entries,
                        data: .borrowed(data, owner: mapped))
     }
 
@@ -138,24 +142,19 @@ public enum ModelPackager {
                 ("tokenizer_config.json", Array(try bpe.vocabulary.tokenizerConfigJSON()))]
     }
 
-    /// The other files of a Hugging Face folder (config.json, modules.json, pooling config …), by relative path.
+    /// The other files of a Hugging Face folder (config.json, modules.json, pooling config, hidden files …), by
+    /// relative path: what `FolderFiles` says a package carries.
     static func folderFiles(_ model: Model) throws -> [(String, [UInt8])] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model.source.path, isDirectory: &isDirectory), isDirectory.boolValue,
-              let walker = FileManager.default.enumerator(at: model.source, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        let root = model.source.standardizedFileURL.path
-        var files: [(String, [UInt8])] = []
-        for case let url as URL in walker {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-            let path = url.standardizedFileURL.path
-            guard path.hasPrefix(root + "/") else { continue }
-            let relative = String(path.dropFirst(root.count + 1))
-            if relative.hasSuffix(".safetensors") || relative == "model.safetensors.index.json"
-                || relative == "tokenizer.json" || relative == "tokenizer_config.json" || relative.hasPrefix(".") { continue }
-            guard let bytes = FileManager.default.contents(atPath: path) else { continue }
-            files.append((relative, Array(bytes)))
+        guard FileManager.default.fileExists(atPath: model.source.path, isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
+        let entries = try FolderFiles.list(folder: model.source, storedElsewhere: try FolderFiles.storedInSections(folder: model.source))
+        return try entries.map { entry in
+            // An unreadable file is an error, not a file silently missing from the package.
+            guard let bytes = FileManager.default.contents(atPath: entry.url.path) else {
+                throw PackageFileError(path: entry.url.path, error: .io("cannot read the file"))
+            }
+            return (entry.relative, Array(bytes))
         }
-        return files.sorted { $0.0 < $1.0 }
     }
 }
 

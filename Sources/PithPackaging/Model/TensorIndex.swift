@@ -13,7 +13,9 @@ public struct TensorIndex: Codable, Sendable, Equatable {
         public var file: String
         /// The section holding the file's bytes before its data region.
         public var headerSection: String
-        enum CodingKeys: String, CodingKey { case format, file, headerSection = "header_section" }
+        /// A Hugging Face folder's weights file, relative to the folder; absent means `model.safetensors`.
+        public var weightsFile: String?
+        enum CodingKeys: String, CodingKey { case format, file, headerSection = "header_section", weightsFile = "weights_file" }
     }
 
     public struct Entry: Codable, Sendable, Equatable {
