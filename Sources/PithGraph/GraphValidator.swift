@@ -124,6 +124,12 @@ public struct GraphValidator: Sendable {
             guard compatible else {
                 throw Failure("operator '\(node.name)' (\(node.type)): attribute '\(name)' must be \(spec.kind.rawValue), is \(value.kind.rawValue)")
             }
+            // A NaN epsilon or a negative one runs and prints garbage; refuse it here, naming it.
+            if spec.kind == .float, let x = value.double {
+                guard x.isFinite, spec.bound?.admits(x) ?? true else {
+                    throw Failure("operator '\(node.name)' (\(node.type)): attribute '\(name)' = \(x) must be finite\(spec.bound.map { " and \($0.rawValue)" } ?? "")")
+                }
+            }
         }
         for spec in schema.attributes where spec.isRequired && node.attributes[spec.name] == nil {
             throw Failure("operator '\(node.name)' (\(node.type)): missing required attribute '\(spec.name)'")

@@ -22,20 +22,20 @@ public struct OperatorCatalogue: Sendable {
         S("linear", .base, "y = x·Wᵀ (+ b); W is (out_features, in_features).",
           inputs: [P("input"), P("weight"), P("bias", optional: true)]),
         S("rms_norm", .base, "x / sqrt(mean(x²) + ε) · γ over the last axis.",
-          inputs: [P("input"), P("weight")], attributes: [A("epsilon", .float, default: .float(1e-6))]),
+          inputs: [P("input"), P("weight")], attributes: [A("epsilon", .float, default: .float(1e-6), bound: .positive)]),
         S("layer_norm", .base, "(x − mean) / sqrt(var + ε) · γ + β over the axes from begin_norm_axis.",
           inputs: [P("input"), P("weight", optional: true), P("bias", optional: true)],
-          attributes: [A("epsilon", .float, default: .float(1e-5)), A("begin_norm_axis", .int, default: .int(-1))]),
+          attributes: [A("epsilon", .float, default: .float(1e-5), bound: .positive), A("begin_norm_axis", .int, default: .int(-1))]),
         S("rope", .base, "Rotary position embedding of (tokens, heads·head_dim) at the given positions.",
           inputs: [P("input"), P("positions")],
           attributes: [A("heads", .int), A("head_dim", .int), A("rotary_dims", .int, default: .int(0)),
-                       A("base", .float, default: .float(10000)), A("mode", .string, default: .string("interleaved"))]),
+                       A("base", .float, default: .float(10000), bound: .positive), A("mode", .string, default: .string("interleaved"))]),
         // mask: an integer graph input, one entry per row (batch·sequence), 1 = a real token, 0 = padding (keys never attended).
         // cache: true keeps keys and values across calls (decoding); false attends within each call's sequences only.
         S("attention", .base, "Scaled dot-product attention with grouped KV heads, an optional padding mask and a KV cache.",
           inputs: [P("query"), P("key"), P("value"), P("mask", optional: true)],
           attributes: [A("heads", .int), A("kv_heads", .int), A("head_dim", .int),
-                       A("causal", .bool, default: .bool(true)), A("scale", .float, default: .float(0)),
+                       A("causal", .bool, default: .bool(true)), A("scale", .float, default: .float(0), bound: .nonNegative),
                        A("cache", .bool, default: .bool(true))]),
         S("softmax", .base, "Softmax over the last axis.", inputs: [P("input")]),
         S("silu", .base, "x·σ(x).", inputs: [P("input")]),
@@ -54,7 +54,7 @@ public struct OperatorCatalogue: Sendable {
         S("pooling", .base, "One row per sequence from its tokens: mean, cls (first token), max or mean_sqrt_len, padding excluded.",
           inputs: [P("input"), P("mask", optional: true)], attributes: [A("mode", .string, default: .string("mean"))]),
         S("l2_normalize", .base, "Scales each row to unit Euclidean length.", inputs: [P("input")],
-          attributes: [A("epsilon", .float, default: .float(1e-12))]),
+          attributes: [A("epsilon", .float, default: .float(1e-12), bound: .positive)]),
     ]
 
     // MARK: - Module operators (the standard's composite blocks)
@@ -63,7 +63,7 @@ public struct OperatorCatalogue: Sendable {
           inputs: [P("input"), P("wq"), P("wk"), P("wv"), P("wo"), P("mask", optional: true),
                    P("bq", optional: true), P("bk", optional: true), P("bv", optional: true), P("bo", optional: true)],
           attributes: [A("N_heads", .int), A("kv_heads", .int, default: .int(0)), A("causal", .bool, default: .bool(true)),
-                       A("cache", .bool, default: .bool(true)), A("scale", .float, default: .float(0))]),
+                       A("cache", .bool, default: .bool(true)), A("scale", .float, default: .float(0), bound: .nonNegative)]),
         S("ffn", .module, "Feed-forward block: up (and gate) projection, activation, down projection (ModuleExpansion lowers it).",
           inputs: [P("input"), P("w_up"), P("w_down"), P("w_gate", optional: true), P("b_up", optional: true), P("b_down", optional: true)],
           attributes: [A("activation", .string, default: .string("gelu"))]),

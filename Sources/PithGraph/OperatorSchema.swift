@@ -17,13 +17,30 @@ public struct OperatorSchema: Sendable {
 
     /// A declared attribute; `defaultValue == nil` means it is required.
     public struct AttributeSpec: Sendable {
+        /// What a numeric attribute's value may be, beyond its kind (every float must also be finite).
+        public enum Bound: String, Sendable {
+            /// > 0: epsilons, rope bases.
+            case positive = "> 0"
+            /// ≥ 0: scales where 0 means "the default".
+            case nonNegative = "≥ 0"
+
+            func admits(_ value: Double) -> Bool {
+                switch self {
+                case .positive: value > 0
+                case .nonNegative: value >= 0
+                }
+            }
+        }
+
         public let name: String
         public let kind: Attribute.Kind
         public let defaultValue: Attribute?
-        public init(_ name: String, _ kind: Attribute.Kind, default defaultValue: Attribute? = nil) {
+        public let bound: Bound?
+        public init(_ name: String, _ kind: Attribute.Kind, default defaultValue: Attribute? = nil, bound: Bound? = nil) {
             self.name = name
             self.kind = kind
             self.defaultValue = defaultValue
+            self.bound = bound
         }
         public var isRequired: Bool { defaultValue == nil }
     }

@@ -61,6 +61,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         try need(vocabSize > 0, "vocab_size", String(vocabSize))
         try need(maxPositionEmbeddings > 0, "max_position_embeddings", String(maxPositionEmbeddings))
         try need(typeVocabSize > 0, "type_vocab_size", String(typeVocabSize))
+        try need(layerNormEps.isFinite && layerNormEps > 0, "layer_norm_eps", String(layerNormEps))
         // Only the erf GELU and absolute positions are built; anything else would run silently wrong.
         try need(hiddenAct == "gelu", "hidden_act", hiddenAct)
         try need(positionEmbeddingType == "absolute", "position_embedding_type", positionEmbeddingType)

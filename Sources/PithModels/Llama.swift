@@ -77,6 +77,11 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try need(sizes.contains(kvHeads) && numAttentionHeads % kvHeads == 0, "num_key_value_heads", kvHeads)
         try need(sizes.contains(resolvedHeadDim) && resolvedHeadDim % 2 == 0, "head_dim", resolvedHeadDim)
         try need(vocabSize > 0 && vocabSize <= Int(Int32.max), "vocab_size", vocabSize)
+        try need(sizes.contains(maxPositionEmbeddings), "max_position_embeddings", maxPositionEmbeddings)
+        // A NaN or negative epsilon or rope base builds a graph that runs and prints garbage.
+        for (key, value) in [("rms_norm_eps", rmsNormEps), ("rope_theta", ropeTheta)] where !(value.isFinite && value > 0) {
+            throw ModelError.badConfiguration("\(key) = \(value) is invalid: must be finite and > 0")
+        }
     }
 }
 

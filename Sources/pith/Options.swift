@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PithGraph
 import PithModels
+import PithFormats
 import PithPackaging
 
 /// The model a command works on: a `.gguf` file, a Hugging Face folder, or a default model's alias;
@@ -18,6 +19,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Use the model structure in this file (from `pith graph export`) over the model's weights.")
     var structure: String?
+
+    @Flag(help: "Do not stop when a block's output holds a NaN or an infinity (the check is on by default).")
+    var noCheckFinite = false
 
     func load() throws -> Model {
         try reportingErrors {
@@ -89,5 +93,17 @@ enum Progress {
     /// Ends the progress line (if any) and prints `text` on stderr.
     static func finish(_ text: String) {
         print((enabled ? "\r" : "") + text + (enabled ? "\u{1B}[K" : ""), to: &standardError)
+    }
+}
+
+/// Refuses an output path that names one of the inputs (a default model's alias counts as the file it stands for):
+/// one line on stderr and exit status 64, before anything is read or written.
+func requireDistinct(_ output: String?, from inputs: [String?], flag: String = "-o") throws {
+    guard let output, output != "-" else { return }
+    let locator = ModelLocator()
+    let paths = inputs.compactMap { $0 }.flatMap { [$0] + (locator.path(ofAlias: $0).map { [$0.path] } ?? []) }
+    do { try OutputPath.requireDistinct(output, from: paths, flag: flag) } catch {
+        print("pith: \(error)", to: &standardError)
+        throw ExitCode(64)
     }
 }

@@ -11,6 +11,7 @@ extension Recipe {
     /// Parses `stages: [{pass, targets, ignore, parameters, overrides: [{targets, parameters}]}]`; an unknown key, a
     /// wrong kind of value or a non-scalar parameter throws one line naming `source`, the stage and the key.
     public init(yaml: String, source: String) throws {
+        try Self.checkSize(yaml, source: source)
         let root: Any?
         do { root = try Yams.load(yaml: yaml) } catch {
             throw RecipeError("\(source): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
@@ -50,6 +51,42 @@ extension Recipe {
         _ = try resolve()
     }
 
+    /// The largest recipe read, the deepest nesting of flow collections, and the most nodes its aliases may expand to:
+    /// a recipe is a few stages, and a "billion laughs" document of nested aliases expands a few hundred bytes into
+    /// gigabytes when loaded.
+    static let maxDocumentBytes = 1 << 20
+    static let maxFlowDepth = 64
+    static let maxNodes = 100_000
+
+    /// Refuses a document too large, too deeply nested, or whose aliases expand too far, before it is loaded: the
+    /// composed node tree shares each anchored node, so counting its expansion with a budget costs at most the budget.
+    static func checkSize(_ yaml: String, source: String) throws {
+        guard yaml.utf8.count <= maxDocumentBytes else { throw RecipeError("\(source): larger than \(maxDocumentBytes) bytes") }
+        var depth = 0
+        for byte in yaml.utf8 {
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { depth += 1 }
+            if byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") { depth = max(depth - 1, 0) }
+            guard depth <= maxFlowDepth else { throw RecipeError("\(source): collections nested deeper than \(maxFlowDepth)") }
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: yaml) } catch {
+            throw RecipeError("\(source): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+        }
+        var budget = maxNodes
+        func count(_ node: Node) -> Bool {
+            budget -= 1
+            guard budget >= 0 else { return false }
+            switch node {
+            case .scalar, .alias: return true
+            case .sequence(let items): return items.allSatisfy(count)
+            case .mapping(let pairs): return pairs.allSatisfy { count($0.key) && count($0.value) }
+            }
+        }
+        if let node, !count(node) {
+            throw RecipeError("\(source): expands to more than \(maxNodes) values (aliases nested in aliases?)")
+        }
+    }
+
     private static func strings(_ value: Any?, _ key: String, _ label: String) throws -> [String] {
         guard let value else { return [] }
         if let s = value as? String { return [s] }
@@ -68,6 +105,7 @@ extension Recipe {
             guard let v = map[key].flatMap(ParameterValue.init(any:)) else {
                 throw RecipeError("\(label): parameter '\(key)' must be a number, true/false or a string")
             }
+            if case .double(let d) = v, !d.isFinite { throw RecipeError("\(label): parameter '\(key)' = \(d) is not a finite number") }
             result[key] = v
         }
         return result

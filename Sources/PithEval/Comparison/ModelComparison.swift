@@ -15,6 +15,7 @@ public struct ModelComparison {
 
     /// Cuts `text` with the base's tokenizer; every other model must share the vocabulary and tokenize the text the same.
     public init(base: LanguageModel, others: [LanguageModel], text: String, context: Int = 512, maxChunks: Int? = nil) throws {
+        for model in [base] + others { try model.requireStates(capacity: context) }
         let chunks = try EvaluationChunks(text: text, tokenizer: base.tokenizer, context: context, maxChunks: maxChunks)
         let used = chunks.count * context
         for other in others {

@@ -30,13 +30,30 @@ public final class AtomicFileWriter {
     /// sits in a file more readable than its destination will be.
     public init(destination: URL, permissions: mode_t = 0o644) throws {
         self.destination = destination
-        let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
-        temporary = destination.deletingLastPathComponent().appendingPathComponent(name)
+        let name = ".\(destination.lastPathComponent)\(Self.marker)\(getpid())-\(UUID().uuidString.prefix(8))"
+        let folder = destination.deletingLastPathComponent()
+        Self.removeStale(in: folder)
+        temporary = folder.appendingPathComponent(name)
         fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, permissions)
         guard fd >= 0 else { throw Fault(description: "cannot create \(temporary.path): \(Self.lastError)") }
     }
 
     private static var lastError: String { String(cString: strerror(errno)) }
+
+    /// What every temporary name carries: `.<destination>.tmp-<pid>-<8 characters>`.
+    static let marker = ".tmp-"
+
+    /// Removes the temporary files in `folder` left by writers that died (SIGKILL, power loss): names that follow the
+    /// pattern above, of a process that no longer exists. A live process's file is never touched.
+    static func removeStale(in folder: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(".") {
+            guard let range = name.range(of: marker, options: .backwards) else { continue }
+            let tail = name[range.upperBound...].split(separator: "-")
+            guard tail.count == 2, tail[1].count == 8, let pid = Int32(tail[0]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH { unlink(folder.appendingPathComponent(name).path) }
+        }
+    }
 
     /// Appends `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PithTensor
 
 /// A section's original bytes: borrowed from the mapping when stored plain, else decoded into memory `owner` holds.
 public struct SectionData: @unchecked Sendable {
@@ -25,6 +26,12 @@ extension PackageReader {
         var stored = storedBytes(index)
         var owned: [UInt8]?
         do {
+            if e.encryption != .none || e.coding != .none {
+                // The decoded size comes from the file: refuse what the machine cannot hold before allocating it.
+                do { try MemoryBudget.require(e.originalSize, for: "section '\(e.name)' once decoded") } catch let limit as LimitError {
+                    throw PackageError.unsupported(limit.description)
+                }
+            }
             if e.encryption != .none {
                 guard let decryption else { throw PackageError.missing("section '\(e.name)' is encrypted: give the key (--key)") }
                 owned = try decryption.open(stored, section: e, index: UInt32(index), reader: self)

@@ -50,6 +50,14 @@ extension LanguageModel {
 
     /// Times a `promptTokens` prefill and `generatedTokens` greedy decoding steps after it, best of `repetitions`.
     public func benchmark(promptTokens: Int = 128, generatedTokens: Int = 64, repetitions: Int = 3) throws -> BenchmarkResult {
+        guard promptTokens >= 1, generatedTokens >= 0 else {
+            throw ExecutionError("--prompt-tokens must be at least 1 and --generate-tokens at least 0")
+        }
+        let (sum, overflow) = promptTokens.addingReportingOverflow(generatedTokens)
+        guard !overflow, sum < model.contextLength else {
+            throw LimitError("--prompt-tokens plus --generate-tokens must stay below the model's trained context of \(model.contextLength) tokens")
+        }
+        try requireStates(capacity: sum + 1, flag: "--prompt-tokens plus --generate-tokens")
         let bandwidth = MemoryBandwidth.measure()
         // A fixed pseudo-random prompt: the speed does not depend on which tokens they are.
         var rng = UInt64(0x9E37_79B9_7F4A_7C15)

@@ -57,7 +57,10 @@ extension Executor {
         for (i, step) in plan.steps.enumerated() {
             try execute(step, call)
             if i < tapped.count, let name = tapped[i] { try hand(name) }
+            // The residual sums are the blocks' outputs: checking them names the block where a value went bad.
+            if checksFinite, case .binary(.add, _, _, let width, let output) = step { try checkFinite(slot: output, width: width, step: i) }
         }
+        if checksFinite { for (_, slot, width) in plan.outputs { try checkFinite(slot: slot, width: width, step: nil) } }
         if let state, !plan.cacheWidths.isEmpty { state.length += rows }
         var result: [String: Output] = [:]
         for (name, slot, w) in plan.outputs {
@@ -65,5 +68,20 @@ extension Executor {
             result[name] = Output(rows: n, width: w, values: Array(UnsafeBufferPointer(start: buffers[slot], count: n * w)))
         }
         return result
+    }
+}
+
+extension Executor {
+    /// Throws naming the operator (step `step`, or the graph output when nil) whose output holds a NaN or an infinity.
+    func checkFinite(slot: Int, width: Int, step: Int?) throws {
+        let values = UnsafeBufferPointer(start: buffers[slot], count: rowsInSlot[slot] * width)
+        // x·0 is 0 for every finite x and NaN otherwise, so one sum tells.
+        var probe: Float = 0
+        for x in values { probe += x * 0 }
+        guard !probe.isFinite else { return }
+        let name = step.flatMap { $0 < graph.operators.count ? "operator '\(graph.operators[$0].name)' (\(graph.operators[$0].type))" : nil }
+            ?? "a graph output"
+        throw ExecutionError("\(name) produced a value that is not finite (NaN or infinity): the model's weights or hyper-parameters "
+                             + "are broken (--no-check-finite runs on regardless)")
     }
 }

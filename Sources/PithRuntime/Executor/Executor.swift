@@ -12,6 +12,9 @@ public final class Executor: @unchecked Sendable {
     /// Rows one call processes at most; longer inputs are split by the caller (`LanguageModel`).
     public let maxRows: Int
     let buffers: [UnsafeMutablePointer<Float>]
+    /// Whether each block's output and the graph's outputs are checked for NaN and infinities (a run that produced one
+    /// stops naming the operator); on by default, off with `--no-check-finite`.
+    public var checksFinite = true
     var rowsInSlot: [Int]
     private let keepAlive: [TensorData]
     private let weights: Weights
@@ -28,6 +31,8 @@ public final class Executor: @unchecked Sendable {
         self.weights = weights
         graph = main
         self.maxRows = max(maxRows, 1)
+        try MemoryBudget.require(MemoryBudget.product(plan.slotWidths.reduce(0, +), self.maxRows, MemoryLayout<Float>.size),
+                                 for: "activations for batches of \(self.maxRows) rows")
         buffers = plan.slotWidths.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0 * max(maxRows, 1), 1)) }
         rowsInSlot = Array(repeating: 0, count: plan.slotWidths.count)
     }
@@ -37,6 +42,16 @@ public final class Executor: @unchecked Sendable {
     }
 
     deinit { for b in buffers { b.deallocate() } }
+
+    /// Bytes of cache one token of one sequence takes (keys and values of every attention operator).
+    public var cacheBytesPerToken: Int { plan.cacheWidths.reduce(0, +) * 2 * MemoryLayout<Float>.size }
+
+    /// Throws unless `count` sequences of `capacity` tokens fit in memory (call before `makeState` when the capacity
+    /// comes from a flag, a file or a request).
+    public func requireStates(capacity: Int, count: Int = 1) throws {
+        try MemoryBudget.require(MemoryBudget.product(cacheBytesPerToken, max(capacity, 1), count),
+                                 for: count == 1 ? "a cache of \(capacity) tokens" : "\(count) caches of \(capacity) tokens")
+    }
 
     /// Fresh caches for a sequence of up to `capacity` tokens.
     public func makeState(capacity: Int) -> ExecutionState {

@@ -38,8 +38,7 @@ struct ExecutorBeams: BeamSearchModel {
 
 extension LanguageModel {
     /// Beam search: the best hypothesis by log-probability / length^penalty, emitted once at the end.
-    func beamSearch(prompt: [Int32], options: GenerationOptions, onText: (String) -> Void) throws -> GenerationResult {
-        let capacity = min(model.contextLength, prompt.count + options.maxTokens + 1)
+    func beamSearch(prompt: [Int32], options: GenerationOptions, capacity: Int, onText: (String) -> Void) throws -> GenerationResult {
         let root = makeState(capacity: capacity)
         let t0 = ContinuousClock.now
         let promptLogits = try nextTokenLogits(prompt, state: root)

@@ -1,4 +1,5 @@
 import Foundation
+import PithTensor
 import PithTokenizers
 
 /// What to generate and how to pick tokens.
@@ -6,8 +7,10 @@ public struct GenerationOptions: Sendable {
     public var maxTokens: Int = 128
     public var sampling = SamplingParameters()
     public var stopStrings: [String] = []
-    /// Beam search with this many beams when > 1 (sampling parameters are then unused).
+    /// Beam search with this many beams when > 1 (sampling parameters are then unused); at most `maxBeams`.
     public var beams: Int = 1
+    /// The most beams a search keeps: each holds two KV caches and a row of logits.
+    public static let maxBeams = 64
     public init() {}
 }
 
@@ -39,11 +42,19 @@ extension LanguageModel {
         let prompt = promptTokens(prompt)
         guard !prompt.isEmpty else { throw ExecutionError("the prompt is empty and the model has no BOS token") }
         let sampling = try options.sampling.validated()
-        let capacity = min(model.contextLength, prompt.count + max(options.maxTokens, 0) + 1)
+        guard options.maxTokens >= 0 else { throw ExecutionError("--max-tokens must be at least 0, got \(options.maxTokens)") }
+        guard (1...GenerationOptions.maxBeams).contains(options.beams) else {
+            throw LimitError("--beams must be between 1 and \(GenerationOptions.maxBeams), got \(options.beams)")
+        }
+        // Saturating: --max-tokens may be any count; the cache never outgrows the context.
+        let (sum, overflow) = prompt.count.addingReportingOverflow(options.maxTokens)
+        let capacity = overflow || sum >= model.contextLength ? model.contextLength : sum + 1
         guard prompt.count < capacity else {
             throw ExecutionError("the prompt has \(prompt.count) tokens; the model's context is \(model.contextLength)")
         }
-        if options.beams > 1 { return try beamSearch(prompt: prompt, options: options, onText: onText) }
+        // Beam search keeps two caches per beam (the beams and their next generation).
+        try requireStates(capacity: capacity, count: options.beams > 1 ? 2 * options.beams : 1, flag: "the prompt plus --max-tokens")
+        if options.beams > 1 { return try beamSearch(prompt: prompt, options: options, capacity: capacity, onText: onText) }
 
         let state = makeState(capacity: capacity)
         let t0 = ContinuousClock.now

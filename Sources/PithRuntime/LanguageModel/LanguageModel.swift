@@ -1,4 +1,5 @@
 import PithGraph
+import PithTensor
 import PithModels
 import PithTokenizers
 
@@ -17,7 +18,8 @@ public final class LanguageModel: @unchecked Sendable {
         }
         self.model = model
         tokenizer = try model.requireTokenizer()
-        executor = try Executor(model: model, maxRows: maxBatch)
+        // A decoder never takes more rows at once than its context holds.
+        executor = try Executor(model: model, maxRows: min(max(maxBatch, 1), max(model.contextLength, 1)))
         for name in ["token_ids", "positions", "output_rows"] where !executor.inputNames.contains(name) {
             throw ExecutionError("\(model.source.path): the graph has no '\(name)' input")
         }
@@ -25,6 +27,15 @@ public final class LanguageModel: @unchecked Sendable {
             throw ExecutionError("\(model.source.path): the graph has no 'logits' output")
         }
         vocabularySize = logits.rowLength
+    }
+
+    /// Throws unless `count` sequences of `capacity` tokens are possible: within the model's trained context (`flag`
+    /// names the option that asked) and within the memory the machine has.
+    public func requireStates(capacity: Int, count: Int = 1, flag: String = "--context") throws {
+        guard capacity <= model.contextLength else {
+            throw LimitError("\(flag) \(capacity) exceeds the model's trained context of \(model.contextLength) tokens")
+        }
+        try executor.requireStates(capacity: capacity, count: count)
     }
 
     /// Caches for a sequence of up to `capacity` tokens (default: the model's trained context).

@@ -29,11 +29,13 @@ extension LanguageModel {
     public func perplexity(text: String, context: Int = 512, maxChunks: Int? = nil,
                            progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> PerplexityResult {
         guard context >= 8 else { throw ExecutionError("--context must be at least 8, got \(context)") }
+        if let maxChunks, maxChunks < 1 { throw ExecutionError("--chunks must be at least 1, got \(maxChunks)") }
+        try requireStates(capacity: context)
         let clock = ContinuousClock.now
         var tokens = tokenizer.encode(text, addSpecialTokens: true, parseSpecialTokens: false)
         if tokenizer.addsBOS, let bos = tokenizer.bosTokenID, tokens.first != bos { tokens.insert(bos, at: 0) }
         var chunks = tokens.count / context
-        if let maxChunks { chunks = min(chunks, max(maxChunks, 0)) }
+        if let maxChunks { chunks = min(chunks, maxChunks) }
         guard chunks > 0 else {
             throw ExecutionError("the text has \(tokens.count) tokens, fewer than one chunk of \(context)")
         }

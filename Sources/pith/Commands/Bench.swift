@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
         let model = try options.load()
         if model.structure.family == .encoderOnly { return try benchEmbedding(model) }
         let lm = try reportingErrors { try LanguageModel(model: model) }
+        lm.executor.checksFinite = !options.noCheckFinite
         let r = try reportingErrors { try lm.benchmark(promptTokens: prompt, generatedTokens: generate, repetitions: repetitions) }
         if json {
             try printJSON(r)

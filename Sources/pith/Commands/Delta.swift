@@ -15,6 +15,7 @@ struct Delta: ParsableCommand {
     @Option(help: "Key file of an encrypted target.") var targetKey: String?
 
     func run() throws {
+        try requireDistinct(output, from: [base, target, baseKey, targetKey])
         let start = ContinuousClock.now
         let report = try reportingErrors {
             var options = ResidualUpdate.Options()
@@ -46,6 +47,7 @@ struct Patch: ParsableCommand {
     @Option(help: "Key file of an encrypted base.") var baseKey: String?
 
     func run() throws {
+        try requireDistinct(output, from: [base, update, baseKey])
         let report = try reportingErrors {
             try ResidualPatch.apply(base: try PackageReader(url: URL(fileURLWithPath: base)), update: try PackageReader(url: URL(fileURLWithPath: update)),
                                     baseDecryption: try PackageFile.decryption(baseKey), to: URL(fileURLWithPath: output)) { Progress.update("patch \($0)") }

@@ -24,6 +24,11 @@ struct Embed: ParsableCommand {
             }
         }
         let seconds = (ContinuousClock.now - start).seconds
+        // JSON has no NaN: a vector that is not finite is an error, never printed as "nan".
+        if let bad = vectors.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+            print("pith: the embedding of \(file == nil ? "--text" : "line \(bad + 1) of \(file ?? "")") is not finite (NaN or infinity)", to: &standardError)
+            throw ExitCode(1)
+        }
         if json {
             let body = vectors.map { "[" + $0.map { String($0) }.joined(separator: ", ") + "]" }
             print(file == nil ? body[0] : "[\n" + body.joined(separator: ",\n") + "\n]")
@@ -53,6 +58,10 @@ struct Similarity: ParsableCommand {
         let embedder = try EmbeddingOptions.embedder(options, batchSize: 64, maxLength: nil)
         let vectors = try reportingErrors { try embedder.embed(sentences) }
         let matrix = vectors.map { a in vectors.map { b in EmbeddingModel.cosine(a, b) } }
+        guard matrix.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            print("pith: a similarity is not finite (NaN or infinity): an embedding holds one", to: &standardError)
+            throw ExitCode(1)
+        }
         if sentences.count == 2 {
             print(json ? "{\"cosine\": \(matrix[0][1])}" : String(format: "%.6f", matrix[0][1]))
         } else if json {
@@ -74,13 +83,19 @@ enum EmbeddingOptions {
                 print("pith: --max-length must be at least 2", to: &standardError)
                 throw ExitCode(1)
             }
+            guard maxLength <= model.contextLength else {
+                print("pith: --max-length \(maxLength) exceeds the model's trained context of \(model.contextLength) tokens", to: &standardError)
+                throw ExitCode(1)
+            }
             model.contextLength = maxLength
         }
         guard batchSize >= 1 else {
             print("pith: --batch-size must be at least 1", to: &standardError)
             throw ExitCode(1)
         }
-        return try reportingErrors { try EmbeddingModel(model: model, batchSize: batchSize) }
+        let embedder = try reportingErrors { try EmbeddingModel(model: model, batchSize: batchSize) }
+        embedder.executor.checksFinite = !options.noCheckFinite
+        return embedder
     }
 }
 

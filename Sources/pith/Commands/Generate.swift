@@ -16,19 +16,22 @@ struct Generate: ParsableCommand {
     @Option(help: "Penalty for tokens already seen (1: off).") var repetitionPenalty: Float = 1
     @Option(help: "Tokens the repetition penalty looks back over (0: all).") var repetitionWindow = 64
     @Option(help: "Random seed, for reproducible sampling.") var seed: UInt64?
-    @Option(help: "Beam search with this many beams (1: off).") var beams = 1
+    @Option(help: "Beam search with this many beams (1: off; at most 64).") var beams = 1
     @Option(parsing: .singleValue, help: "Stop when this text is generated (repeatable).") var stop: [String] = []
     @Flag(help: "Wrap the prompt in the model's chat template (ChatML for SmolLM2).") var chat = false
     @Option(help: "System message for --chat (default: the template's own).") var system: String?
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
-        guard beams >= 1 else { throw ValidationError("--beams must be ≥ 1") }
+        guard (1...GenerationOptions.maxBeams).contains(beams) else {
+            throw ValidationError("--beams must be between 1 and \(GenerationOptions.maxBeams), got \(beams)")
+        }
     }
 
     func run() throws {
         let model = try options.load()
         let lm = try reportingErrors { try LanguageModel(model: model) }
+        lm.executor.checksFinite = !options.noCheckFinite
         var generation = GenerationOptions()
         generation.maxTokens = maxTokens
         generation.beams = beams

@@ -20,6 +20,7 @@ struct GraphCommand: ParsableCommand {
         var output: String
 
         func run() throws {
+            try requireDistinct(output, from: [options.model, options.structure])
             let model = try options.load()
             let data = try reportingErrors { try RepresentationCodec().export(model.structure) }
             if output == "-" {

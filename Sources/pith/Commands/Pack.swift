@@ -18,6 +18,7 @@ struct Pack: ParsableCommand {
     @Option(help: "Compact model data: none, zstd or rans.") var compress = "none"
 
     func run() throws {
+        try requireDistinct(output, from: models + [meta, sign, encrypt])
         var options = Packer.Options()
         try reportingErrors {
             if let meta {

@@ -9,14 +9,20 @@ struct PerplexityCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
     @Option(help: "The text file to score.") var text: String
-    @Option(help: "Tokens per chunk.") var context = 512
-    @Option(help: "Score at most this many chunks.") var chunks: Int?
+    @Option(help: "Tokens per chunk (8 … the model's trained context).") var context = 512
+    @Option(help: "Score at most this many chunks (≥ 1).") var chunks: Int?
     @Flag(help: "Print the result as JSON.") var json = false
+
+    func validate() throws {
+        guard context >= 8 else { throw ValidationError("--context must be at least 8, got \(context)") }
+        if let chunks, chunks < 1 { throw ValidationError("--chunks must be at least 1, got \(chunks)") }
+    }
 
     func run() throws {
         let body = try reportingErrors { try TextInput.read(text: nil, file: text) }
         let model = try options.load()
         let lm = try reportingErrors { try LanguageModel(model: model, maxBatch: context) }
+        lm.executor.checksFinite = !options.noCheckFinite
         let result = try reportingErrors {
             try lm.perplexity(text: body, context: context, maxChunks: chunks) { chunk, total, running in
                 print("\rchunk \(chunk)/\(total)  perplexity \(String(format: "%.4f", running))", terminator: "", to: &standardError)
