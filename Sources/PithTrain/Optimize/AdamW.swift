@@ -24,7 +24,9 @@ public struct AdamW<Scalar: TrainScalar>: Optimizer {
 
     public mutating func update(_ parameters: inout ParameterSet<Scalar>, gradients: Gradients<Scalar>, learningRate: Double) throws {
         step += 1
-        let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon), lr = Scalar(learningRate)
+        // 1 − β in f64 first: 1 − Float(0.999) is 0.0010000467, 5e-5 away from torch's (1 − β₂) = 0.001.
+        let b1 = Scalar(beta1), b2 = Scalar(beta2), c1 = Scalar(1 - beta1), c2 = Scalar(1 - beta2)
+        let eps = Scalar(epsilon)
         let stepSize = Scalar(learningRate / (1 - pow(beta1, Double(step))))
         let correction2 = Scalar((1 - pow(beta2, Double(step))).squareRoot())
         try parameters.update { name, p in
@@ -32,11 +34,11 @@ public struct AdamW<Scalar: TrainScalar>: Optimizer {
             guard g.count == p.count else { throw TrainingError("gradient of '\(name)' has \(g.count) values for \(p.count)") }
             var m = firstMoments[name] ?? [Scalar](repeating: 0, count: p.count)
             var v = secondMoments[name] ?? [Scalar](repeating: 0, count: p.count)
-            let decay = decays(name) ? 1 - lr * Scalar(weightDecay) : 1
+            let decay = decays(name) ? Scalar(1 - learningRate * weightDecay) : 1
             for i in p.indices {
                 p[i] *= decay
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                m[i] = b1 * m[i] + c1 * g[i]
+                v[i] = b2 * v[i] + c2 * g[i] * g[i]
                 p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
             }
             firstMoments[name] = m
