@@ -61,8 +61,8 @@ public struct GradientEngine<T: TrainScalar>: @unchecked Sendable {
         for name in graph.inputs {
             guard let v = variables[name] else { continue }
             if v.elementType == .f32 {
-                guard let m = batch.floats[name], m.cols == v.featuresPerRow else {
-                    throw TrainingError("float input '\(name)' is missing or does not have \(v.featuresPerRow) features")
+                guard let m = batch.floats[name], m.cols == v.featuresPerRow, m.rows == batch.rows else {
+                    throw TrainingError("float input '\(name)' is missing or is not (\(batch.rows), \(v.featuresPerRow))")
                 }
             } else if batch.integers[name] == nil {
                 throw TrainingError("integer input '\(name)' is missing from the batch")

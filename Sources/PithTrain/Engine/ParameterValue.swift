@@ -30,11 +30,17 @@ enum ParameterValue<T: TrainScalar> {
         }
     }
 
-    /// Row `index` (an embedding lookup).
-    func row(_ index: Int) throws -> ArraySlice<T> {
+    /// The rows at `indices` (an embedding lookup), (indices.count, cols); the caller has checked every index.
+    func gather(_ indices: [Int]) throws -> [T] {
         switch self {
-        case .dense(let m): m.values[(index * m.cols)..<((index + 1) * m.cols)]
-        case .encoded(let w): ArraySlice(T.converting(try w.decode(rows: index..<(index + 1))))
+        case .dense(let m):
+            return indices.flatMap { m.values[($0 * m.cols)..<(($0 + 1) * m.cols)] }
+        case .encoded(let w):
+            if case .quantized = w.encoding {  // codes and scales lie apart: decode the table once
+                let all = try w.decodeAll()
+                return T.converting(indices.flatMap { all[($0 * w.cols)..<(($0 + 1) * w.cols)] })
+            }
+            return T.converting(try indices.flatMap { try w.decode(rows: $0..<($0 + 1)) })
         }
     }
 

@@ -5,13 +5,10 @@ struct EmbeddingRule: OperatorRule {
     func forward<T>(_ op: OperatorContext<T>) throws -> Matrix<T> {
         let ids = try op.integers("ids")
         let table = try op.parameter("weight")
-        var y = Matrix<T>(rows: ids.count, cols: table.cols)  // (tokens, dim)
-        for (t, id) in ids.enumerated() {
-            guard id >= 0, Int(id) < table.rows else { throw op.fail("token id \(id) outside the table's \(table.rows) rows") }
-            let row = try table.row(Int(id))
-            y.values.replaceSubrange((t * table.cols)..<((t + 1) * table.cols), with: row)
+        if let bad = ids.first(where: { $0 < 0 || Int($0) >= table.rows }) {
+            throw op.fail("token id \(bad) outside the table's \(table.rows) rows")
         }
-        return y
+        return Matrix(uncheckedRows: ids.count, cols: table.cols, values: try table.gather(ids.map { Int($0) }))  // (tokens, dim)
     }
 
     func backward<T>(_ op: OperatorContext<T>, outputGradient dy: Matrix<T>) throws {

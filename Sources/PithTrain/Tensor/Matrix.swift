@@ -34,9 +34,4 @@ public struct Matrix<T: TrainScalar>: Sendable, Equatable {
         get { values[row * cols + col] }
         set { values[row * cols + col] = newValue }
     }
-
-    /// self = self + other, elementwise (shapes must agree).
-    mutating func add(_ other: Matrix<T>) {
-        for i in values.indices { values[i] += other.values[i] }
-    }
 }
