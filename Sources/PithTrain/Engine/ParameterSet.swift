@@ -32,7 +32,7 @@ public struct ParameterSet<T: TrainScalar>: @unchecked Sendable {
     /// Whether `name` is a parameter that receives gradients.
     public func isTrainable(_ name: String) -> Bool { trainable[name] != nil }
 
-    /// A trainable parameter's values; setting replaces them (the count must stay the same, else this throws).
+    /// A trainable parameter's values, or nil when it is frozen or unknown.
     public func values(of name: String) -> [T]? { trainable[name]?.values }
 
     /// Replaces a trainable parameter's values; throws when it is not trainable or the count differs.

@@ -2,9 +2,10 @@
 /// (query head h reads KV head h / (heads / kv_heads)), causal or not, and an optional padding mask
 /// (an integer input, 1 = real token, 0 = padding: padded keys are never attended).
 ///
-/// For query i of a sequence: sᵢⱼ = scale · qᵢ·kⱼ over the allowed keys j, p = softmax(s), oᵢ = Σⱼ pᵢⱼ vⱼ.
-/// Backward (p recomputed): dvⱼ += pᵢⱼ doᵢ; dpᵢⱼ = doᵢ·vⱼ; dsᵢⱼ = pᵢⱼ (dpᵢⱼ − Σₗ pᵢₗ dpᵢₗ);
-/// dqᵢ += scale Σⱼ dsᵢⱼ kⱼ; dkⱼ += scale dsᵢⱼ qᵢ.
+/// Per sequence and head, with Q (L, d), K, V (L, d) strided views of the activations:
+/// S = scale · Q·Kᵀ over the allowed keys, P = softmax(S) by rows, O = P·V.
+/// Backward (P recomputed): dV += Pᵀ·dO; dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale; dQ += dS·K; dK += dSᵀ·Q.
+/// Every product is one GEMM (OpenBLAS in f32).
 ///
 /// Training runs each sequence whole, so the `cache` attribute (decoding) is ignored. Padding query rows attend to
 /// the real keys like any other row (the runtime writes zeros there instead: both are "don't care" rows that a loss
@@ -18,13 +19,7 @@ struct AttentionRule: OperatorRule {
         let mask: [Int32]?
         var qWidth: Int { heads * headDim }
         var kvWidth: Int { kvHeads * headDim }
-
-        /// Keys that query `i` of sequence `s` attends to (indices within the sequence).
-        func keys(_ s: Int, _ i: Int) -> [Int] {
-            let last = causal ? i : length - 1
-            guard last >= 0 else { return [] }
-            return (0...last).filter { mask?[s * length + $0] != 0 }
-        }
+        var group: Int { heads / kvHeads }
     }
 
     private func layout<T>(_ op: OperatorContext<T>, q: Matrix<T>, k: Matrix<T>, v: Matrix<T>) throws -> Layout {
@@ -42,39 +37,54 @@ struct AttentionRule: OperatorRule {
                       sequences: op.batch.sequences, causal: op.bool("causal"), scale: scale, mask: mask)
     }
 
-    /// Softmax weights of query row `qi` (absolute) over `keys` (absolute rows), head h reading KV head kh.
-    private func weights<T: TrainScalar>(_ q: Matrix<T>, _ k: Matrix<T>, _ l: Layout, qi: Int, keys: [Int], h: Int, kh: Int) -> [T] {
+    /// P (L, L) for sequence s, head h: the scaled scores of the allowed keys, softmaxed by rows; zeros elsewhere.
+    private func probabilities<T: TrainScalar>(_ q: UnsafePointer<T>, _ k: UnsafePointer<T>, _ l: Layout, s: Int, h: Int) -> [T] {
+        let n = l.length, first = s * n
+        var p = [T](repeating: 0, count: n * n)
+        p.withUnsafeMutableBufferPointer { pb in
+            guard let pp = pb.baseAddress else { return }
+            T.gemm(transposeA: false, transposeB: true, m: n, n: n, k: l.headDim,
+                   a: q + first * l.qWidth + h * l.headDim, lda: l.qWidth,
+                   b: k + first * l.kvWidth + (h / l.group) * l.headDim, ldb: l.kvWidth, beta: 0, c: pp, ldc: n)
+        }
         let scale = T(l.scale)
-        var scores = keys.map { kj -> T in
-            var dot: T = 0
-            for d in 0..<l.headDim { dot += q.values[qi * l.qWidth + h * l.headDim + d] * k.values[kj * l.kvWidth + kh * l.headDim + d] }
-            return dot * scale
+        let realKey = (0..<n).map { l.mask == nil || l.mask?[first + $0] != 0 }
+        for i in 0..<n {
+            let last = l.causal ? i : n - 1
+            var top = -T.infinity
+            for j in 0...last where realKey[j] { top = max(top, p[i * n + j] * scale) }
+            guard top > -T.infinity else {
+                for j in 0..<n { p[i * n + j] = 0 }
+                continue
+            }
+            var sum: T = 0
+            for j in 0..<n {
+                let e = j <= last && realKey[j] ? T.exp(p[i * n + j] * scale - top) : 0
+                p[i * n + j] = e
+                sum += e
+            }
+            for j in 0..<n { p[i * n + j] /= sum }
         }
-        let top = scores.max() ?? 0
-        var sum: T = 0
-        for j in scores.indices {
-            scores[j] = T.exp(scores[j] - top)
-            sum += scores[j]
-        }
-        return scores.map { $0 / sum }
+        return p
     }
 
     func forward<T>(_ op: OperatorContext<T>) throws -> Matrix<T> {
         let q = try op.activation("query"), k = try op.activation("key"), v = try op.activation("value")
         let l = try layout(op, q: q, k: k, v: v)
         var o = Matrix<T>(rows: q.rows, cols: q.cols)  // (rows, heads·headDim)
-        let group = l.heads / l.kvHeads
-        for s in 0..<l.sequences {
-            for i in 0..<l.length {
-                let keys = l.keys(s, i).map { s * l.length + $0 }
-                guard !keys.isEmpty else { continue }
-                let qi = s * l.length + i
-                for h in 0..<l.heads {
-                    let kh = h / group
-                    let p = weights(q, k, l, qi: qi, keys: keys, h: h, kh: kh)
-                    for (j, kj) in keys.enumerated() {
-                        for d in 0..<l.headDim {
-                            o.values[qi * l.qWidth + h * l.headDim + d] += p[j] * v.values[kj * l.kvWidth + kh * l.headDim + d]
+        let n = l.length
+        q.values.withUnsafeBufferPointer { qb in
+            k.values.withUnsafeBufferPointer { kb in
+                v.values.withUnsafeBufferPointer { vb in
+                    o.values.withUnsafeMutableBufferPointer { ob in
+                        guard let qp = qb.baseAddress, let kp = kb.baseAddress, let vp = vb.baseAddress, let op = ob.baseAddress else { return }
+                        for s in 0..<l.sequences {
+                            for h in 0..<l.heads {
+                                let p = probabilities(qp, kp, l, s: s, h: h)
+                                T.gemm(transposeA: false, transposeB: false, m: n, n: l.headDim, k: n, a: p, lda: n,
+                                       b: vp + s * n * l.kvWidth + (h / l.group) * l.headDim, ldb: l.kvWidth,
+                                       beta: 0, c: op + s * n * l.qWidth + h * l.headDim, ldc: l.qWidth)
+                            }
                         }
                     }
                 }
@@ -87,32 +97,42 @@ struct AttentionRule: OperatorRule {
         let q = try op.activation("query"), k = try op.activation("key"), v = try op.activation("value")
         let l = try layout(op, q: q, k: k, v: v)
         var dq = Matrix<T>(rows: q.rows, cols: q.cols), dk = Matrix<T>(rows: k.rows, cols: k.cols), dv = Matrix<T>(rows: v.rows, cols: v.cols)
-        let group = l.heads / l.kvHeads, scale = T(l.scale)
-        for s in 0..<l.sequences {
-            for i in 0..<l.length {
-                let keys = l.keys(s, i).map { s * l.length + $0 }
-                guard !keys.isEmpty else { continue }
-                let qi = s * l.length + i
-                for h in 0..<l.heads {
-                    let kh = h / group
-                    let qBase = qi * l.qWidth + h * l.headDim
-                    let p = weights(q, k, l, qi: qi, keys: keys, h: h, kh: kh)
-                    var dp = [T](repeating: 0, count: keys.count)
-                    var weighted: T = 0  // Σₗ pᵢₗ dpᵢₗ
-                    for (j, kj) in keys.enumerated() {
-                        let kvBase = kj * l.kvWidth + kh * l.headDim
-                        for d in 0..<l.headDim {
-                            dv.values[kvBase + d] += p[j] * dO.values[qBase + d]
-                            dp[j] += dO.values[qBase + d] * v.values[kvBase + d]
-                        }
-                        weighted += p[j] * dp[j]
-                    }
-                    for (j, kj) in keys.enumerated() {
-                        let ds = p[j] * (dp[j] - weighted) * scale
-                        let kvBase = kj * l.kvWidth + kh * l.headDim
-                        for d in 0..<l.headDim {
-                            dq.values[qBase + d] += ds * k.values[kvBase + d]
-                            dk.values[kvBase + d] += ds * q.values[qBase + d]
+        let n = l.length, scale = T(l.scale)
+        q.values.withUnsafeBufferPointer { qb in
+            k.values.withUnsafeBufferPointer { kb in
+                v.values.withUnsafeBufferPointer { vb in
+                    dO.values.withUnsafeBufferPointer { gb in
+                        dq.values.withUnsafeMutableBufferPointer { dqb in
+                            dk.values.withUnsafeMutableBufferPointer { dkb in
+                                dv.values.withUnsafeMutableBufferPointer { dvb in
+                                    guard let qp = qb.baseAddress, let kp = kb.baseAddress, let vp = vb.baseAddress, let gp = gb.baseAddress,
+                                          let dqp = dqb.baseAddress, let dkp = dkb.baseAddress, let dvp = dvb.baseAddress else { return }
+                                    for s in 0..<l.sequences {
+                                        for h in 0..<l.heads {
+                                            let qOffset = s * n * l.qWidth + h * l.headDim
+                                            let kvOffset = s * n * l.kvWidth + (h / l.group) * l.headDim
+                                            let p = probabilities(qp, kp, l, s: s, h: h)
+                                            // dV += Pᵀ·dO
+                                            T.gemm(transposeA: true, transposeB: false, m: n, n: l.headDim, k: n, a: p, lda: n,
+                                                   b: gp + qOffset, ldb: l.qWidth, beta: 1, c: dvp + kvOffset, ldc: l.kvWidth)
+                                            // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale in place
+                                            var ds = [T](repeating: 0, count: n * n)
+                                            T.gemm(transposeA: false, transposeB: true, m: n, n: n, k: l.headDim, a: gp + qOffset, lda: l.qWidth,
+                                                   b: vp + kvOffset, ldb: l.kvWidth, beta: 0, c: &ds, ldc: n)
+                                            for i in 0..<n {
+                                                var weighted: T = 0
+                                                for j in 0..<n { weighted += p[i * n + j] * ds[i * n + j] }
+                                                for j in 0..<n { ds[i * n + j] = p[i * n + j] * (ds[i * n + j] - weighted) * scale }
+                                            }
+                                            // dQ += dS·K; dK += dSᵀ·Q
+                                            T.gemm(transposeA: false, transposeB: false, m: n, n: l.headDim, k: n, a: ds, lda: n,
+                                                   b: kp + kvOffset, ldb: l.kvWidth, beta: 1, c: dqp + qOffset, ldc: l.qWidth)
+                                            T.gemm(transposeA: true, transposeB: false, m: n, n: l.headDim, k: n, a: ds, lda: n,
+                                                   b: qp + qOffset, ldb: l.qWidth, beta: 1, c: dkp + kvOffset, ldc: l.kvWidth)
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
