@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
         .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
-        .testTarget(name: "PithTrainTests", dependencies: ["PithTrain", "PithRuntime", "PithModels", "PithFormats"],
+        .testTarget(name: "PithTrainTests", dependencies: ["PithTrain", "PithRuntime", "PithModels", "PithFormats", "PithTokenizers"],
                     resources: [.copy("Data")]),
         .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels", "PithPackaging"]),
         .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),

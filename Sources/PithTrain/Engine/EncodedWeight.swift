@@ -42,6 +42,13 @@ struct EncodedWeight: @unchecked Sendable {
         guard let type = encoding.ggmlType, let rowBytes = type.rowBytes(elements: cols) else {
             throw TrainingError("parameter '\(name)': no decoder reads \(encoding.name)")
         }
+        if Kernels.supportsLinear(type), cols % type.blockSize == 0, let base = data.bytes.baseAddress {
+            // The runtime's C decoder (f32, f16, bf16, Q8_0, Q4_0, Q4_1), vectorized even in a debug build.
+            return [Float](unsafeUninitializedCapacity: range.count * cols) { buffer, initialized in
+                if let out = buffer.baseAddress { Kernels.dequantizeRows(weight: base, type: type, cols: cols, rows: range, into: out) }
+                initialized = range.count * cols
+            }
+        }
         let bytes = UnsafeRawBufferPointer(rebasing: data.bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])
         var out = [Float](repeating: 0, count: range.count * cols)
         try out.withUnsafeMutableBufferPointer { buffer in
