@@ -30,7 +30,9 @@ let package = Package(
         // MARK: - Layer 5–6: models and runtime
         .target(name: "PithModels", dependencies: ["PithGraph", "PithFormats", "PithTokenizers"]),
         .target(name: "PithRuntime", dependencies: ["PithModels", "PithGraph", "PithTensor", "PithTokenizers"]),
-        // MARK: - Layer 7: compression passes (quantization, calibration, recipes)
+        // MARK: - Layer 7: training (reverse-mode differentiation walked from the graph, losses, optimizers)
+        .target(name: "PithTrain", dependencies: ["PithRuntime", "PithModels", "PithGraph", "PithTensor"]),
+        // MARK: - Layer 8: compression passes (quantization, calibration, recipes)
         .target(name: "PithCompress", dependencies: [
             "PithRuntime", "PithModels", "PithGraph", "PithTensor", "COpenBLAS",
             .product(name: "Yams", package: "Yams"),
@@ -59,6 +61,8 @@ let package = Package(
         .testTarget(name: "PithTokenizersTests", dependencies: ["PithTokenizers", "PithFormats"], resources: [.copy("Data")]),
         .testTarget(name: "PithModelsTests", dependencies: ["PithModels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithModels"], resources: [.copy("Data")]),
+        .testTarget(name: "PithTrainTests", dependencies: ["PithTrain", "PithRuntime", "PithModels", "PithFormats", "PithTokenizers"],
+                    resources: [.copy("Data")]),
         .testTarget(name: "PithCompressTests", dependencies: ["PithCompress", "PithRuntime", "PithModels", "PithPackaging"]),
         .testTarget(name: "PithPackagingTests", dependencies: ["PithPackaging", "PithRuntime", "PithModels"]),
         .testTarget(name: "PithEvalTests", dependencies: ["PithEval", "PithRuntime", "PithModels"]),
