@@ -6,10 +6,10 @@
 #include "pith_kernels.h"
 #include "internal.h"
 
-// The AVX-512 sparse kernels need VBMI (vpermb/vpermt2b: gathering activation bytes, expanding packed weights),
-// BITALG and VPOPCNTDQ (the bitmask's prefix counts) on top of the VNNI set the dense kernels use.
+// The AVX-512 sparse kernels need VBMI (vpermt2b: gathering N:M's activation bytes) and VBMI2 (vpexpandb: the
+// bitmask's packed codes back to their columns) on top of the VNNI set the dense kernels use (Ice Lake, Zen 4 on).
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && \
-    defined(__AVX512VBMI__) && defined(__AVX512BITALG__) && defined(__AVX512VPOPCNTDQ__) && defined(__F16C__)
+    defined(__AVX512VBMI__) && defined(__AVX512VBMI2__) && defined(__F16C__)
 #define PITH_SP_AVX512 1
 #endif
 
@@ -23,6 +23,7 @@ typedef struct {
     const float *d;       // (nbpad) block scales
     const float *dexp4;   // (nbpad·4) each block scale ×4: N:M's int32 lanes (4 kept values = 8 columns)
     const float *dexp8;   // (nbpad·8) each block scale ×8: the bitmask's int32 lanes (4 columns)
+    const float *spair;   // (nbpad/2) s[2k] + s[2k+1], s_b = d_b·Σq_b: the bitmask's offset per 64 columns
 } pith_sact;
 
 /// Rows [r0, r1) × tokens; y[t*ystride + r].

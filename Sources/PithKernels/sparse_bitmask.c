@@ -3,14 +3,11 @@
 // Row r: ⌈cols/64⌉ u64 mask words, and its kept values (int8 codes) from stream index rowptr[r] on.
 // y = s_r · Σ_b d_b · Σ_{c in block b, kept} q_c·xq_c.
 //
-// AVX-512 (VNNI, VBMI, BITALG, VPOPCNTDQ): per 64 columns, the packed codes are expanded back to their columns by
-// one vpermb whose control byte for column j is the number of mask bits below j (vpexpandb would do it in one, but
-// VBMI2 is not on every AVX-512 machine: this one lacks it). That prefix count is built in registers: per qword the
-// bits below it (vpopcntq of the mask under a per-qword prefix), plus per byte the bits below it in its mask byte
-// (vpopcntb). The expanded codes, taken as q + 128 so they are unsigned (unkept columns become 128), meet the
-// activations in vpdpbusd, and a second vpdpbusd of 128s takes the offset back, exactly in int32 (taking it back once
-// per row from Σx instead left all-zero rows a rounding residue away from 0). A 64-column step costs the same at any
-// density, words without a kept value cost nothing, and the row's bytes shrink with the density.
+// AVX-512 (VNNI, VBMI2): per 64 columns, vpexpandb puts the word's packed codes back at their columns (zeros
+// elsewhere); taken as q + 128 so they are unsigned, they meet the activations in one vpdpbusd, as the dense Q8_0
+// kernel does. The extra 128·Σxq of the word is the activation's own block sums (spair), one scalar add per word, so
+// a 64-column step costs one dot at any density, words without a kept value cost nothing (an all-zero row gives
+// exactly 0), and the row's bytes shrink with the density.
 // Portable: value by value over the set bits.
 #include "sparse.h"
 
@@ -50,29 +47,6 @@ static void bitmask_rows_scalar(const pith_sparse *d, const uint8_t *w, int64_t 
 
 #if defined(PITH_SP_AVX512)
 
-#define R8(v) v, v, v, v, v, v, v, v
-// Column j's mask byte (j/8), within the broadcast mask's 128-bit lane.
-static const uint8_t mask_byte_of[64] = { R8(0), R8(1), R8(2), R8(3), R8(4), R8(5), R8(6), R8(7) };
-// Bits of a mask byte below column j: (1 << j%8) − 1.
-static const uint8_t below_in_byte[64] = {
-    0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127,
-    0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127, 0, 1, 3, 7, 15, 31, 63, 127,
-};
-// The low byte of column j's qword, within its 128-bit lane.
-static const uint8_t qword_low_byte[64] = { R8(0), R8(8), R8(0), R8(8), R8(0), R8(8), R8(0), R8(8) };
-#undef R8
-
-// For each column j of a 64-column word: the number of set bits of `mask` below j.
-static inline __m512i prefix_counts(uint64_t mask) {
-    const __m512i m = _mm512_set1_epi64((long long)mask);
-    const __m512i below_qword = _mm512_setr_epi64(0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFFLL, 0xFFFFFFFFFFLL, 0xFFFFFFFFFFFFLL,
-                                                  0xFFFFFFFFFFFFFFLL);
-    const __m512i before = _mm512_popcnt_epi64(_mm512_and_si512(m, below_qword));
-    const __m512i bytes = _mm512_shuffle_epi8(m, _mm512_loadu_si512((const void *)mask_byte_of));
-    const __m512i within = _mm512_popcnt_epi8(_mm512_and_si512(bytes, _mm512_loadu_si512((const void *)below_in_byte)));
-    return _mm512_add_epi8(within, _mm512_shuffle_epi8(before, _mm512_loadu_si512((const void *)qword_low_byte)));
-}
-
 static inline __attribute__((always_inline))
 void bitmask512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sact *a, float *out, const int nt) {
     const int64_t words = d->position_row_bytes / 8;
@@ -80,7 +54,8 @@ void bitmask512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pit
     const int8_t *p = (const int8_t *)(w + d->value_offset) + pith_sp_u32(w + d->row_pointers + 4 * r);
     const __m512i offset = _mm512_set1_epi8((char)0x80);
     __m512 acc[4];
-    for (int t = 0; t < nt; t++) acc[t] = _mm512_setzero_ps();
+    float corr[4];
+    for (int t = 0; t < nt; t++) { acc[t] = _mm512_setzero_ps(); corr[t] = 0; }
     for (int64_t k = 0; k < words; k++) {
         const uint64_t bits = pith_sp_u64(mask + 8 * k);
         if (!bits) continue;
@@ -88,16 +63,15 @@ void bitmask512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pit
         // Only this word's values are loaded (masked: never past the stream's end).
         const __m512i packed = _mm512_maskz_loadu_epi8(count == 64 ? ~0ULL : (1ULL << count) - 1, p);
         p += count;
-        const __m512i q = _mm512_xor_si512(_mm512_maskz_permutexvar_epi8((__mmask64)bits, prefix_counts(bits), packed), offset);
+        const __m512i q = _mm512_xor_si512(_mm512_maskz_expand_epi8((__mmask64)bits, packed), offset);
         for (int t = 0; t < nt; t++) {
-            const __m512i xq = _mm512_loadu_si512((const void *)(a[t].qs + 64 * k));
-            const __m512i isum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, xq),
-                                                  _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, xq));
+            const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512((const void *)(a[t].qs + 64 * k)));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(a[t].dexp8 + 16 * k), acc[t]);
+            corr[t] += a[t].spair[k];
         }
     }
     const float s = pith_sp_f16(w + d->scales + 2 * r);
-    for (int t = 0; t < nt; t++) out[t] = s * _mm512_reduce_add_ps(acc[t]);
+    for (int t = 0; t < nt; t++) out[t] = s * (_mm512_reduce_add_ps(acc[t]) - 128.0f * corr[t]);
 }
 
 static void bitmask512_rows(const pith_sparse *d, const uint8_t *w, int64_t r0, int64_t r1, const pith_sact *acts,

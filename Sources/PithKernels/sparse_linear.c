@@ -108,7 +108,7 @@ static int wants_int8(const pith_sparse *d) {
 static int64_t act_bytes(const pith_sparse *d) {
     if (!wants_int8(d)) return 0;
     const int64_t nbpad = (d->cols / 32 + 3) / 4 * 4;
-    return round64((int64_t)pith_act_bytes(d->cols)) + round64(nbpad * 4 * 4) + round64(nbpad * 8 * 4);
+    return round64((int64_t)pith_act_bytes(d->cols)) + round64(nbpad * 4 * 4) + round64(nbpad * 8 * 4) + round64(nbpad / 2 * 4);
 }
 
 // Every token's activations in the calling thread's scratch (slot 0); the pith_sact array follows the data.
@@ -127,11 +127,13 @@ static pith_sact *acts_prepare(const pith_sparse *d, const float *x, int64_t tok
         const int64_t nbpad = (q.nb + 3) / 4 * 4;
         float *dexp4 = (float *)(m + round64((int64_t)pith_act_bytes(cols)));
         float *dexp8 = (float *)((uint8_t *)dexp4 + round64(nbpad * 4 * 4));
+        float *spair = (float *)((uint8_t *)dexp8 + round64(nbpad * 8 * 4));
         for (int64_t b = 0; b < nbpad; b++) {
             for (int l = 0; l < 4; l++) dexp4[b * 4 + l] = q.d[b];
             for (int l = 0; l < 8; l++) dexp8[b * 8 + l] = q.d[b];
         }
-        a->qs = q.qs; a->d = q.d; a->dexp4 = dexp4; a->dexp8 = dexp8;
+        for (int64_t k = 0; k < nbpad / 2; k++) spair[k] = q.s[2 * k] + q.s[2 * k + 1];
+        a->qs = q.qs; a->d = q.d; a->dexp4 = dexp4; a->dexp8 = dexp8; a->spair = spair;
     }
     return acts;
 }

@@ -49,13 +49,16 @@ static const uint8_t iota64[64] = {
 // W[r]·x_t for nt tokens (a constant after inlining): a step's indices and codes are unpacked once for all tokens.
 static inline __attribute__((always_inline))
 void nm512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sact *a, float *out,
-               const int int4, const int m, const int nt) {
+               const int int4, const int m, const int gmode, const int nt) {
     const int64_t kept = d->cols / 2, i0 = r * kept;
     const int ib = m == 8 ? 3 : 2;
     const uint8_t *idx = w + d->positions + r * d->position_row_bytes;
     const uint8_t *val = w + d->value_offset + (int4 ? i0 / 2 : i0);
     const uint8_t *sc = w + d->scales;
+    // gmode: 0 one scale per row (applied at the end), 32 groups of 32 (two scales per step, converted together),
+    // −1 any other multiple of 32.
     const int64_t g = d->group;
+    const __m512i pairlanes = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
     // Group base of kept value k in a step: M·⌊k/N⌋ = 2k rounded down to a multiple of M (N = M/2).
     const __m512i iota = _mm512_loadu_si512((const void *)iota64);
     const __m512i base = _mm512_slli_epi16(_mm512_and_si512(iota, _mm512_set1_epi8((char)(m == 8 ? 0xFC : 0xFE))), 1);
@@ -79,7 +82,11 @@ void nm512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sac
         }
         const __m512i ctrl = _mm512_add_epi8(ix, base);
         __m512 ws = _mm512_set1_ps(1.0f);
-        if (g > 0) {
+        if (gmode == 32) {  // scales gi, gi + 1 for lanes 0–7, 8–15 (a tail step reads only the first)
+            const uint32_t pair = full ? pith_sp_u32(sc + 2 * gi) : (uint32_t)(sc[2 * gi] | sc[2 * gi + 1] << 8);
+            ws = _mm512_permutexvar_ps(pairlanes, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128((int)pair))));
+            gi += 2;
+        } else if (gmode < 0) {
             // Lanes 0–7 are in group gi; lanes 8–15 in gi or, when the group ends half-way, gi + 1.
             const float s0 = pith_sp_f16(sc + 2 * gi);
             const float s1 = full && rem + 32 >= g ? pith_sp_f16(sc + 2 * (gi + 1)) : s0;
@@ -92,35 +99,40 @@ void nm512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sac
                                                               _mm512_loadu_si512((const void *)(xq + 64)));
             const __m512i isum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, xg),
                                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), zp, xg));
-            const __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(a[t].dexp4 + k / 4));
-            acc[t] = _mm512_fmadd_ps(f, ws, acc[t]);
+            const __m512 dx = _mm512_loadu_ps(a[t].dexp4 + k / 4);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), gmode == 0 ? dx : _mm512_mul_ps(dx, ws), acc[t]);
         }
     }
-    const float rs = g == 0 ? pith_sp_f16(sc + 2 * r) : 1.0f;
+    const float rs = gmode == 0 ? pith_sp_f16(sc + 2 * r) : 1.0f;
     for (int t = 0; t < nt; t++) out[t] = _mm512_reduce_add_ps(acc[t]) * rs;
 }
 
 // Rows [r0, r1) × all tokens, four tokens per pass over a row, then one at a time.
 static inline __attribute__((always_inline))
 void nm512_rows(const pith_sparse *d, const uint8_t *w, int64_t r0, int64_t r1, const pith_sact *acts,
-                int64_t tokens, float *y, int64_t ystride, const int int4, const int m) {
+                int64_t tokens, float *y, int64_t ystride, const int int4, const int m, const int gmode) {
     for (int64_t r = r0; r < r1; r++) {
         int64_t t = 0;
         float out[4];
         for (; t + 4 <= tokens; t += 4) {
-            nm512_row(d, w, r, acts + t, out, int4, m, 4);
+            nm512_row(d, w, r, acts + t, out, int4, m, gmode, 4);
             for (int k = 0; k < 4; k++) y[(t + k) * ystride + r] = out[k];
         }
         for (; t < tokens; t++) {
-            nm512_row(d, w, r, acts + t, out, int4, m, 1);
+            nm512_row(d, w, r, acts + t, out, int4, m, gmode, 1);
             y[t * ystride + r] = out[0];
         }
     }
 }
 
+// One function per (value format, M, scale grouping); the grouping picked from the descriptor.
 #define NM_512(NAME, INT4, M) \
     static void NAME(const pith_sparse *d, const uint8_t *w, int64_t r0, int64_t r1, const pith_sact *a, \
-                     int64_t tokens, float *y, int64_t ystride) { nm512_rows(d, w, r0, r1, a, tokens, y, ystride, INT4, M); }
+                     int64_t tokens, float *y, int64_t ystride) { \
+        if (d->group == 0) nm512_rows(d, w, r0, r1, a, tokens, y, ystride, INT4, M, 0); \
+        else if (d->group == 32) nm512_rows(d, w, r0, r1, a, tokens, y, ystride, INT4, M, 32); \
+        else nm512_rows(d, w, r0, r1, a, tokens, y, ystride, INT4, M, -1); \
+    }
 NM_512(nm512_int4_m4, 1, 4) NM_512(nm512_int4_m8, 1, 8) NM_512(nm512_int8_m4, 0, 4) NM_512(nm512_int8_m8, 0, 8)
 
 #endif
