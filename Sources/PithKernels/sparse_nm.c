@@ -46,6 +46,22 @@ static const uint8_t iota64[64] = {
     32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
 };
 
+// Bit offsets, within an index sub-block's 8-byte 2-bit plane, of index 8q + j (byte j, bits 2q…2q+1): byte p of a
+// register whose qwords 0–3 hold the first sub-block's plane and 4–7 the second's, q = (p/8) mod 4, j = p mod 8.
+static const uint8_t plane2_shift[64] = {
+    0, 8, 16, 24, 32, 40, 48, 56, 2, 10, 18, 26, 34, 42, 50, 58, 4, 12, 20, 28, 36, 44, 52, 60, 6, 14, 22, 30, 38, 46, 54, 62,
+    0, 8, 16, 24, 32, 40, 48, 56, 2, 10, 18, 26, 34, 42, 50, 58, 4, 12, 20, 28, 36, 44, 52, 60, 6, 14, 22, 30, 38, 46, 54, 62,
+};
+
+// Control bytes of a full step's vpermt2b, M = 4: the 64 2-bit indices of two sub-blocks (16 bytes at p) pulled out
+// by one vpmultishiftqb, masked to 2 bits and or-ed with the group bases (multiples of 4) in one vpternlog.
+static inline __m512i nm4_control(const uint8_t *p, __m512i base) {
+    const __m512i planes = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1),
+                                                    _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p)));
+    const __m512i fields = _mm512_multishift_epi64_epi8(_mm512_loadu_si512((const void *)plane2_shift), planes);
+    return _mm512_ternarylogic_epi32(fields, _mm512_set1_epi8(3), base, 0xEA);  // (fields & 3) | base
+}
+
 // W[r]·x_t for nt tokens (a constant after inlining): a step's indices and codes are unpacked once for all tokens.
 static inline __attribute__((always_inline))
 void nm512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sact *a, float *out,
@@ -70,17 +86,17 @@ void nm512_row(const pith_sparse *d, const uint8_t *w, int64_t r, const pith_sac
     for (int64_t k = 0; k < kept; k += 64) {
         const int full = kept - k >= 64;
         const __mmask64 lanes = full ? ~(__mmask64)0 : (__mmask64)0xFFFFFFFFu;
-        __m512i ix, q;
+        __m512i ctrl, q;
         if (full) {
-            ix = pith_unpack_pair512(idx + k / 32 * 4 * ib, ib);
+            ctrl = m == 4 ? nm4_control(idx + k / 32 * 4 * ib, base)
+                          : _mm512_add_epi8(pith_unpack_pair512(idx + k / 32 * 4 * ib, ib), base);
             q = int4 ? pith_unpack_pair512(val + k / 2, 4)
                      : _mm512_xor_si512(_mm512_loadu_si512((const void *)(val + k)), zp);
         } else {  // the last 32 kept values of a row: one sub-block, loads stay inside the row
-            ix = _mm512_zextsi256_si512(pith_unpack_sub256(idx + k / 32 * 4 * ib, ib));
+            ctrl = _mm512_add_epi8(_mm512_zextsi256_si512(pith_unpack_sub256(idx + k / 32 * 4 * ib, ib)), base);
             q = int4 ? _mm512_zextsi256_si512(pith_unpack_sub256(val + k / 2, 4))
                      : _mm512_xor_si512(_mm512_maskz_loadu_epi8(lanes, val + k), zp);
         }
-        const __m512i ctrl = _mm512_add_epi8(ix, base);
         __m512 ws = _mm512_set1_ps(1.0f);
         if (gmode == 32) {  // scales gi, gi + 1 for lanes 0–7, 8–15 (a tail step reads only the first)
             const uint32_t pair = full ? pith_sp_u32(sc + 2 * gi) : (uint32_t)(sc[2 * gi] | sc[2 * gi + 1] << 8);
