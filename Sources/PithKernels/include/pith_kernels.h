@@ -128,7 +128,7 @@ typedef struct {
 /// (cols a multiple of 64), bitmask int8 with a scale per row (cols a multiple of 32), CSR int8 with a scale per
 /// row; anything else PITH_SK_GENERIC (rows decoded to f32, then SGEMM).
 int pith_sparse_kernel(const pith_sparse *d);
-/// The best SIMD level of the sparse kernels compiled in (0 portable, 2 AVX-512 with VNNI, VBMI, BITALG, VPOPCNTDQ).
+/// The best SIMD level of the sparse kernels compiled in (0 portable, 2 AVX-512 with VNNI, VBMI, VBMI2).
 int pith_sparse_level(void);
 /// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. Decode (tokens ≤ 8) on the kernel above:
 /// N:M and bitmask dot 8-bit activations (per 32 values), CSR dots f32 activations; more tokens, or the generic
