@@ -1,6 +1,7 @@
 // Micro-benchmark of Pith's tensor kernels on SmolLM2-135M shapes. Run in release:
-//   swift run -c release --scratch-path .build-kernels pith-kernel-bench [--quick] [--quant]
+//   swift run -c release --scratch-path .build-kernels pith-kernel-bench [--quick] [--quant] [--sparse]
 // --quant: only the Pith-native quantized layouts (QuantScheme), after the bandwidth probe.
+// --sparse: only the sparse layouts (SparseScheme) against the dense kernels, after the bandwidth probe.
 // PITH_THREADS=1 measures one core. Figures are medians; "cold" weights cycle through copies larger than L3,
 // as in a decode step, where every weight comes from memory.
 import Foundation
@@ -8,6 +9,7 @@ import PithTensor
 
 let quick = CommandLine.arguments.contains("--quick")
 let quantOnly = CommandLine.arguments.contains("--quant")
+let sparseOnly = CommandLine.arguments.contains("--sparse")
 let clock = ContinuousClock()
 
 func seconds(_ d: Duration) -> Double { d.seconds }
@@ -49,6 +51,10 @@ print(String(format: "memory read bandwidth (sum of f32, %d threads): %.1f GB/s"
 
 if quantOnly {
     benchmarkQuantizedLayouts(bandwidth: bandwidth)
+    exit(0)
+}
+if sparseOnly {
+    benchmarkSparseLayouts(bandwidth: bandwidth)
     exit(0)
 }
 
@@ -140,3 +146,4 @@ do {
 }
 
 benchmarkQuantizedLayouts(bandwidth: bandwidth)
+benchmarkSparseLayouts(bandwidth: bandwidth)

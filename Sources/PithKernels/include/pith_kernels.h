@@ -103,6 +103,44 @@ void pith_qdequantize_rows(const pith_qweight *desc, const void *w, int64_t r0, 
 /// The same at a SIMD level (0 portable; any other: the best compiled), for tests.
 void pith_qdequantize_rows_level(const pith_qweight *desc, const void *w, int64_t r0, int64_t r1, float *dst, int level);
 
+// MARK: - Sparse weights (SparseScheme layouts: Sources/PithTensor/Sparse, docs/SPARSITY.md)
+
+enum { PITH_SP_DENSE = 0, PITH_SP_NM = 1, PITH_SP_BITMASK = 2, PITH_SP_CSR = 3 };       // layouts
+enum { PITH_SV_F32 = 0, PITH_SV_F16 = 1, PITH_SV_INT8 = 2, PITH_SV_INT4 = 3 };          // value formats
+enum { PITH_SK_GENERIC = 0, PITH_SK_NM_INT = 1, PITH_SK_BITMASK_INT8 = 2, PITH_SK_CSR_INT8 = 3 };  // kernels
+
+/// A sparse weight W (rows, cols) whose serialized bytes SparseMatrix has validated: the scheme, and the byte
+/// offsets of its sections from the start of the buffer. The kernels trust every index and row pointer in it.
+typedef struct {
+    int32_t layout, values;  // PITH_SP_*, PITH_SV_*
+    int32_t n, m;            // N:M
+    int32_t group;           // stored values per f16 scale; 0: one scale per row (int8)
+    int32_t index_bytes;     // CSR column index width (2, 4)
+    int64_t rows, cols, nnz;
+    int64_t row_pointers;    // (rows + 1) u32: values before each row (bitmask, CSR)
+    int64_t positions;       // N:M index sub-blocks, bitmask words, CSR column indices
+    int64_t position_row_bytes;  // bytes of one row's positions (N:M, bitmask)
+    int64_t value_offset;    // the value stream
+    int64_t scales;          // f16 scales
+} pith_sparse;
+
+/// The kernel pith_sparse_linear runs for decode (tokens ≤ 8): N:M with N = M/2 (2:4, 4:8) and int4/int8 values
+/// (cols a multiple of 64), bitmask int8 with a scale per row (cols a multiple of 32), CSR int8 with a scale per
+/// row; anything else PITH_SK_GENERIC (rows decoded to f32, then SGEMM).
+int pith_sparse_kernel(const pith_sparse *d);
+/// The best SIMD level of the sparse kernels compiled in (0 portable, 2 AVX-512 with VNNI, VBMI, VBMI2).
+int pith_sparse_level(void);
+/// y (tokens, rows) = x (tokens, cols) · Wᵀ over all pool threads. Decode (tokens ≤ 8) on the kernel above:
+/// N:M and bitmask dot 8-bit activations (per 32 values), CSR dots f32 activations; more tokens, or the generic
+/// kernel: row tiles decoded to f32 and SGEMM.
+void pith_sparse_linear(pith_pool *pool, const pith_sparse *d, const void *w, const float *x, int64_t tokens, float *y);
+/// Single-threaded rows [r0, r1) with the decode kernel at `level` (0 portable, 2 AVX-512, -1 best):
+/// y[t*ystride + r] = W[r,:]·x[t*cols:]. Returns 0 (writing nothing) when `level` is not compiled in.
+int pith_sparse_linear_rows(const pith_sparse *d, const void *w, int64_t r0, int64_t r1, const float *x,
+                            int64_t tokens, float *y, int64_t ystride, int level);
+/// Decodes rows [r0, r1) into dst ((r1-r0), cols) f32, zeros where nothing is stored.
+void pith_sparse_dequantize_rows(const pith_sparse *d, const void *w, int64_t r0, int64_t r1, float *dst);
+
 // MARK: - Activation quantization (exposed for tests)
 
 /// Quantizes n (multiple of 32) floats to 8-bit blocks in natural order: qs (n int8), d (n/32 scales),
