@@ -9,7 +9,7 @@ public struct PassRegistry: Sendable {
     /// Every pass Pith ships.
     public static let standard = PassRegistry([
         RTNPass.self, GPTQPass.self, AWQPass.self, SmoothQuantPass.self, W8A8Pass.self, LLMInt8Pass.self, NF4Pass.self,
-        FP4Pass.self, FP8Pass.self,
+        FP4Pass.self, FP8Pass.self, MagnitudePass.self, WandaPass.self, SparseGPTPass.self,
     ])
 
     public var names: [String] { types.map { $0.name } }
