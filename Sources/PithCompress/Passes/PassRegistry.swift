@@ -12,6 +12,9 @@ public struct PassRegistry: Sendable {
         FP4Pass.self, FP8Pass.self, MagnitudePass.self, WandaPass.self, SparseGPTPass.self,
     ])
 
+    /// The pruning passes (`pith prune --method`).
+    public static let pruning = PassRegistry(standard.types.filter { $0 is any PruningPass.Type })
+
     public var names: [String] { types.map { $0.name } }
 
     /// The pass called `name`, case and `-`/`_` aside (`--method llm-int8` is the pass `llm_int8`).

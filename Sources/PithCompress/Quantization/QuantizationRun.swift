@@ -54,6 +54,12 @@ struct QuantizationRun {
                 continue
             }
             claimed[weight] = op.name
+            // An impossible pattern fails here, before any calibration, rather than skipping the layer later.
+            if let pruning = pass as? any PruningPass {
+                do { try pruning.target.validate(cols: v.shape[1]) } catch let e as RecipeError {
+                    throw QuantizationError("\(op.name): \(e.description)")
+                }
+            }
             sites.append(LinearSite(index: i, name: op.name, weight: weight, input: input, bias: op.input("bias"), rows: v.shape[0],
                                     cols: v.shape[1], stage: stage.index, pass: pass))
         }
