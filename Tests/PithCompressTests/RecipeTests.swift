@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func errorsNameTheFileTheStageAndTheKey() {
-        #expect(Self.error("stages:\n  - pass: gptqq\n") == "r.yaml: stage 1 (gptqq): unknown pass 'gptqq' (known: rtn, gptq, awq, smoothquant, w8a8, llm_int8, nf4, fp4, fp8)")
+        #expect(Self.error("stages:\n  - pass: gptqq\n") == "r.yaml: stage 1 (gptqq): unknown pass 'gptqq' (known: rtn, gptq, awq, smoothquant, w8a8, llm_int8, nf4, fp4, fp8, magnitude, wanda, sparsegpt)")
         #expect(Self.error("stages:\n  - pass: rtn\n  - pass: gptq\n    parameters: {bitz: 4}\n")
             .hasPrefix("r.yaml: stage 2 (gptq): unknown parameter 'bitz' (known: act_order, bias_correction, bits,"))
         #expect(Self.error("stages:\n  - pass: rtn\n    parameters: {bits: four}\n") == "r.yaml: stage 1 (rtn): parameter 'bits' must be an integer (given 'four')")
