@@ -94,7 +94,8 @@ import Testing
             print("\(method) \(pattern): output errors " + report.layers.map { String(format: "%@ %.3f", $0.layer, $0.error) }.joined(separator: ", "))
             for layer in report.layers {
                 #expect(abs((layer.sparsity ?? 0) - 0.5) < 0.01, "\(layer.layer): \(layer.sparsity ?? -1)")
-                // Measured 0.03–0.35 (blk.0/1 wanda 2:4 the largest): a block's output keeps most of its energy.
+                // With 128 × 512 calibration tokens blocks 0–1 measured 1.1e-4 (sparsegpt blk.0.attn_q) to 0.155 (wanda
+                // 2:4 blk.0.ffn_up); four short windows give noisier statistics, hence the margin.
                 #expect(layer.error < 0.6, "\(method) \(layer.layer): output error \(layer.error)")
             }
             let tokens = randomTokens(16, vocabulary: 49152, seed: 3)
