@@ -2,7 +2,7 @@ import PithTensor
 
 /// AWQ: per-input-channel scales from the activations' magnitude, searched to minimise the output error of the
 /// linears sharing the input, folded into the input's producer; then (clipped) round-to-nearest. Needs calibration.
-public struct AWQPass: CompressionPass {
+public struct AWQPass: QuantizingPass {
     public struct Parameters: PassParameters {
         public var bits = 4
         public var groupSize = 128
@@ -61,7 +61,8 @@ public struct AWQPass: CompressionPass {
         if parameters.clip, let statistics = layer.statistics {
             weights = try AWQ.clip(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, statistics: statistics)
         }
-        let matrix = try RTN.quantize(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, clipSearch: false, importance: nil)
+        let matrix = try RTN.quantize(weights, rows: layer.rows, cols: layer.cols, scheme: scheme, clipSearch: false, importance: nil,
+                                      keepZeros: layer.mask != nil)
         return LayerResult(matrix: matrix, notes: note.map { [$0] } ?? [])
     }
 }

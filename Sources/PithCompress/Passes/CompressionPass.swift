@@ -17,8 +17,6 @@ public protocol CompressionPass: Sendable {
     var parameters: Parameters { get }
     /// Throws a one-line reason when the parameters cannot work (bits out of range …).
     init(parameters: Parameters) throws
-    /// The storage scheme it asks for, before fitting to a row length.
-    var requestedScheme: QuantScheme { get }
     /// Rows of input kept with the statistics (AWQ evaluates its loss on them).
     var sampleRowsWanted: Int { get }
     /// Whether it scales input channels before quantizing (then `equalize` gives the scales).
@@ -30,8 +28,15 @@ public protocol CompressionPass: Sendable {
     var capturesSequentially: Bool { get }
     /// Per-input-channel scales for the linears of `group` (nil: this pass does not equalise).
     func equalize(_ group: EqualizationGroup) throws -> Equalization?
-    /// Quantizes one linear layer.
+    /// Quantizes (or prunes) one linear layer.
     func apply(to layer: LinearLayer) throws -> LayerResult
+}
+
+/// A pass that stores its layers in a quantized scheme (every quantizer; not the pruning passes, whose layers stay
+/// dense with exact zeros).
+public protocol QuantizingPass: CompressionPass {
+    /// The storage scheme it asks for, before fitting to a row length.
+    var requestedScheme: QuantScheme { get }
 }
 
 extension CompressionPass {
@@ -43,17 +48,19 @@ extension CompressionPass {
     public var name: String { Self.name }
     public var needsCalibration: Bool { Self.needsCalibration }
 
-    /// The scheme for rows of `cols` values: the requested one, with its group shrunk to the largest multiple of 32
-    /// that divides the row when it does not (SmolLM2's rows of 576 take groups of 96 for 128), and a note saying so.
-    public func scheme(cols: Int) throws -> (scheme: QuantScheme, note: String?) {
-        try requestedScheme.fitted(cols: cols)
-    }
-
     /// The parameters as JSON, for reports and metadata.
     public var parametersJSON: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension QuantizingPass {
+    /// The scheme for rows of `cols` values: the requested one, with its group shrunk to the largest multiple of 32
+    /// that divides the row when it does not (SmolLM2's rows of 576 take groups of 96 for 128), and a note saying so.
+    public func scheme(cols: Int) throws -> (scheme: QuantScheme, note: String?) {
+        try requestedScheme.fitted(cols: cols)
     }
 }
 
@@ -78,9 +85,12 @@ public struct LinearLayer: Sendable {
     public var statistics: InputStatistics?
     /// The layer's bias (rows values), when it has one.
     public var bias: [Float]?
+    /// The weights pruned before (a model from `pith prune`): a quantizer keeps them exactly 0.
+    public var mask: PruneMask?
 
     public init(name: String, weightName: String, rows: Int, cols: Int, weights: [Float], statistics: InputStatistics?,
-                bias: [Float]? = nil) {
+                bias: [Float]? = nil, mask: PruneMask? = nil) {
+        self.mask = mask
         self.name = name
         self.weightName = weightName
         self.rows = rows
@@ -93,18 +103,41 @@ public struct LinearLayer: Sendable {
 
 /// What a pass made of one layer.
 public struct LayerResult: Sendable {
-    public var matrix: QuantizedMatrix
+    /// The layer's new weight: quantized codes, or dense f32 values (a pruned layer: exact zeros where pruned).
+    public enum Output: Sendable {
+        case quantized(QuantizedMatrix)
+        case dense([Float])
+    }
+
+    public var output: Output
+    /// The weights the pass pruned (set to 0), when it prunes.
+    public var mask: PruneMask?
     /// The pass's own loss (GPTQ's ½Σ err²/d², AWQ's search loss …), when it has one.
     public var loss: Double?
     public var notes: [String]
     /// A new bias for the layer (rows values), when the pass corrected it.
     public var bias: [Float]?
 
-    public init(matrix: QuantizedMatrix, loss: Double? = nil, notes: [String] = [], bias: [Float]? = nil) {
-        self.matrix = matrix
+    public init(matrix: QuantizedMatrix, mask: PruneMask? = nil, loss: Double? = nil, notes: [String] = [], bias: [Float]? = nil) {
+        self.output = .quantized(matrix)
+        self.mask = mask
         self.loss = loss
         self.notes = notes
         self.bias = bias
+    }
+
+    /// A dense result: `weights` (rows·cols f32) stored as they are.
+    public init(dense weights: [Float], mask: PruneMask? = nil, loss: Double? = nil, notes: [String] = []) {
+        self.output = .dense(weights)
+        self.mask = mask
+        self.loss = loss
+        self.notes = notes
+    }
+
+    /// The quantized matrix, when the output is quantized.
+    public var matrix: QuantizedMatrix? {
+        if case .quantized(let m) = output { return m }
+        return nil
     }
 }
 

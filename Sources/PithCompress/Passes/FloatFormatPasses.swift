@@ -3,7 +3,7 @@ import PithTensor
 // MARK: - Float code books: no calibration, one scheme each
 
 /// NF4 (QLoRA): 4-bit NormalFloat codes over blocks of consecutive values with an absmax each.
-public struct NF4Pass: CompressionPass {
+public struct NF4Pass: QuantizingPass {
     public struct Parameters: PassParameters {
         public var blockSize = 64
         /// Quantize the block absmax values themselves to 8 bits (QLoRA's double quantization).
@@ -26,7 +26,7 @@ public struct NF4Pass: CompressionPass {
 }
 
 /// FP4 E2M1 codes over blocks with an absmax each (the same layout as NF4, another code book).
-public struct FP4Pass: CompressionPass {
+public struct FP4Pass: QuantizingPass {
     public typealias Parameters = NF4Pass.Parameters
     public static let name = "fp4"
     public static let needsCalibration = false
@@ -42,7 +42,7 @@ public struct FP4Pass: CompressionPass {
 }
 
 /// FP8 E4M3 weights with one f32 scale per output row (group_size 0) or per group.
-public struct FP8Pass: CompressionPass {
+public struct FP8Pass: QuantizingPass {
     public struct Parameters: PassParameters {
         public var groupSize = 0
         public init() {}
@@ -74,7 +74,7 @@ enum FloatGrid {
         guard blockSize > 0, blockSize % 32 == 0 else { throw RecipeError("block_size must be a positive multiple of 32, is \(blockSize)") }
     }
 
-    static func apply(_ pass: some CompressionPass, _ layer: LinearLayer) throws -> LayerResult {
+    static func apply(_ pass: some QuantizingPass, _ layer: LinearLayer) throws -> LayerResult {
         let (scheme, note) = try pass.scheme(cols: layer.cols)
         let matrix = try FloatQuantizer.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme)
         return LayerResult(matrix: matrix, notes: note.map { [$0] } ?? [])

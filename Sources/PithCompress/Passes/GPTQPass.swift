@@ -2,7 +2,7 @@ import PithTensor
 
 /// GPTQ: quantizes columns one at a time, spreading each one's error over the columns not yet quantized through the
 /// inverse Hessian of the layer's input (H = 2XᵀX/n). Needs calibration.
-public struct GPTQPass: CompressionPass {
+public struct GPTQPass: QuantizingPass {
     public struct Parameters: PassParameters {
         public var bits = 4
         public var groupSize = 128
@@ -67,7 +67,7 @@ public struct GPTQPass: CompressionPass {
         options.floatTargets = parameters.floatTargets
         options.clipSearch = parameters.clip
         let (matrix, loss) = try GPTQ.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme,
-                                               statistics: statistics, options: options)
+                                               statistics: statistics, options: options, mask: layer.mask)
         var result = LayerResult(matrix: matrix, loss: loss, notes: note.map { [$0] } ?? [])
         if options.centered, let bias = layer.bias {
             result.bias = GPTQObjective.correctedBias(bias, weight: layer.weights, quantized: matrix.dequantize(), rows: layer.rows,

@@ -4,7 +4,7 @@ import PithTensor
 
 /// Plain W8A8: int8 weights per output row (d = absmax/127), activations quantized to int8 per token at run time;
 /// no smoothing, so it is SmoothQuant's baseline (SmoothQuant with α = 0 still rescales columns by 1/max|W_j|).
-public struct W8A8Pass: CompressionPass {
+public struct W8A8Pass: QuantizingPass {
     public struct Parameters: PassParameters {
         public init() {}
     }
@@ -24,7 +24,7 @@ public struct W8A8Pass: CompressionPass {
 /// columns where some token's |x| exceeds `threshold` are multiplied in f32 against the dequantized weight columns,
 /// the rest int8 × int8 with the token's scale taken over them alone. Needs no calibration: the outliers are found
 /// per matmul call, over the call's tokens.
-public struct LLMInt8Pass: CompressionPass {
+public struct LLMInt8Pass: QuantizingPass {
     public struct Parameters: PassParameters {
         /// |x| above which an input column is an outlier; the paper's 6.
         public var threshold = 6.0
@@ -48,7 +48,7 @@ public struct LLMInt8Pass: CompressionPass {
 }
 
 enum Int8Weights {
-    static func apply(_ pass: some CompressionPass, _ layer: LinearLayer) throws -> LayerResult {
+    static func apply(_ pass: some QuantizingPass, _ layer: LinearLayer) throws -> LayerResult {
         let (scheme, note) = try pass.scheme(cols: layer.cols)
         let matrix = try FloatQuantizer.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme)
         return LayerResult(matrix: matrix, notes: note.map { [$0] } ?? [])

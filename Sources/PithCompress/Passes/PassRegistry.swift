@@ -9,8 +9,11 @@ public struct PassRegistry: Sendable {
     /// Every pass Pith ships.
     public static let standard = PassRegistry([
         RTNPass.self, GPTQPass.self, AWQPass.self, SmoothQuantPass.self, W8A8Pass.self, LLMInt8Pass.self, NF4Pass.self,
-        FP4Pass.self, FP8Pass.self,
+        FP4Pass.self, FP8Pass.self, MagnitudePass.self, WandaPass.self, SparseGPTPass.self,
     ])
+
+    /// The pruning passes (`pith prune --method`).
+    public static let pruning = PassRegistry(standard.types.filter { $0 is any PruningPass.Type })
 
     public var names: [String] { types.map { $0.name } }
 

@@ -2,7 +2,7 @@ import PithTensor
 
 /// Round-to-nearest onto an integer grid per group: no calibration. With 4 bits, groups of 32 and asymmetric scales
 /// it is exactly ggml's Q4_1 (a Q4_1 model comes back bit for bit).
-public struct RTNPass: CompressionPass {
+public struct RTNPass: QuantizingPass {
     public struct Parameters: PassParameters {
         public var bits = 4
         public var groupSize = 32
@@ -34,7 +34,7 @@ public struct RTNPass: CompressionPass {
     public func apply(to layer: LinearLayer) throws -> LayerResult {
         let (scheme, note) = try scheme(cols: layer.cols)
         let matrix = try RTN.quantize(layer.weights, rows: layer.rows, cols: layer.cols, scheme: scheme,
-                                      clipSearch: parameters.clip, importance: nil)
+                                      clipSearch: parameters.clip, importance: nil, keepZeros: layer.mask != nil)
         return LayerResult(matrix: matrix, notes: note.map { [$0] } ?? [])
     }
 }

@@ -2,7 +2,7 @@ import PithTensor
 
 /// SmoothQuant W8A8: migrates activation outliers into the weights with s_j = max|X_j|^α / max|W_j|^(1−α) (folded into
 /// the input's producer), then int8 weights per output channel; activations are quantized per token at run time.
-public struct SmoothQuantPass: CompressionPass {
+public struct SmoothQuantPass: QuantizingPass {
     public struct Parameters: PassParameters {
         /// Migration strength: 0 leaves activations alone, 1 moves all of their range into the weights.
         public var alpha = 0.5

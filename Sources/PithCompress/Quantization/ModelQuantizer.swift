@@ -28,6 +28,12 @@ public struct QuantizationOptions: Sendable {
 /// the statistics of its inputs. A tied output head (its weight is the embedding table) is quantized with the
 /// statistics of the final norm's output, and the embedding table with it.
 public enum ModelQuantizer {
+    /// Throws what `quantize` would throw before its first layer (unknown targets, a pattern a layer cannot take),
+    /// without the calibration run: a command checks this before it reads its calibration text.
+    public static func check(_ model: Model, recipe: Recipe, registry: PassRegistry = .standard) throws {
+        _ = try QuantizationRun(model: model, stages: try recipe.resolve(registry: registry), options: QuantizationOptions())
+    }
+
     /// The quantized model (its metadata carries the report under `QuantizationReport.metadataKey`) and the report.
     public static func quantize(_ model: Model, recipe: Recipe, options: QuantizationOptions = QuantizationOptions(),
                                 registry: PassRegistry = .standard) throws -> (model: Model, report: QuantizationReport) {

@@ -24,9 +24,13 @@ public struct LayerReport: Codable, Sendable, Equatable {
     public var errorKind: String
     public var seconds: Double
     public var notes: [String]
+    /// The fraction of the weight's values that are exactly 0 after the pass (pruning passes; nil for the others).
+    public var sparsity: Double?
+    /// A pruning pass's pattern ("50% unstructured", "2:4").
+    public var pattern: String?
 
     enum CodingKeys: String, CodingKey {
-        case layer, weight, method, scheme, encoding, stage, parameters, elements, bytes, loss, error, seconds, notes
+        case layer, weight, method, scheme, encoding, stage, parameters, elements, bytes, loss, error, seconds, notes, sparsity, pattern
         case bitsPerWeight = "bits_per_weight", errorKind = "error_kind"
     }
 }
@@ -87,6 +91,17 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
 
     /// The metadata key the report is stored under.
     public static let metadataKey = "pith.quantization"
+    /// The key a run that pruned layers also stores it under, so a later quantization (its own report under
+    /// `metadataKey`) still knows which layers are pruned and keeps their zeros.
+    public static let pruningKey = "pith.pruning"
+
+    /// The layers a pruning run pruned, by weight name, from a model's metadata (empty when it has none).
+    public static func prunedWeights(in metadata: [String: String]) -> Set<String> {
+        guard let json = metadata[pruningKey], let report = try? JSONDecoder().decode(QuantizationReport.self, from: Data(json.utf8)) else {
+            return []
+        }
+        return Set(report.layers.filter { $0.sparsity != nil }.map(\.weight))
+    }
 
     /// Compact JSON with sorted keys.
     public func json() throws -> String {

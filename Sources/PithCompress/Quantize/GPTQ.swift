@@ -15,13 +15,20 @@ public enum GPTQ {
     /// - Dead columns (diag(H) = 0: the input is always 0) get H_ii = 1 and keep their weights (rounded to nearest),
     ///   where the reference zeroes them: they do not change the calibration loss, and later inputs may use them.
     /// - Error feedback uses each code's exact dequantized value (stored f16 scales).
+    /// - Mask-aware (`mask`, a pruned layer): every group's grid holds an exact 0 (`GroupCodec.zeroExact`) and the
+    ///   pruned weights take its code whatever the updates made of them; their error is fed back like any rounding
+    ///   error (SparseGPT's joint mode, §3.5, with the mask fixed).
     /// - Returns: the matrix and GPTQ's reported loss Σ (w − q)² / U_pp² / 2, summed over all weights
     ///   (`InputStatistics.outputError` gives the output error ‖(W − Q)X‖² / n itself).
     public static func quantize(_ weight: [Float], rows: Int, cols: Int, scheme: QuantScheme, statistics: InputStatistics,
-                                options: GPTQOptions = .init()) throws -> (matrix: QuantizedMatrix, loss: Double) {
+                                options: GPTQOptions = .init(), mask: PruneMask? = nil) throws -> (matrix: QuantizedMatrix, loss: Double) {
         try QuantizationInput.validate(weight, rows: rows, cols: cols, scheme: scheme)
         try QuantizationInput.validate(statistics, cols: cols, needsGram: true)
         try options.validate()
+        if let mask, mask.rows != rows || mask.cols != cols {
+            throw QuantizationError("gptq: a \(mask.rows)×\(mask.cols) mask for a \(rows)×\(cols) weight")
+        }
+        let keepZeros = mask != nil
         let codec = GroupCodec(scheme: scheme, cols: cols)
         guard cols % codec.groupLength == 0 else {
             throw QuantizationError("gptq: \(scheme) blocks of \(codec.groupLength) straddle rows of \(cols) values")
@@ -65,7 +72,8 @@ public enum GPTQ {
                     for r in 0..<rows {
                         for s in 0..<groupsPerRow {
                             let p = try codec.quantizeGroup(wp + r * cols + s * g, count: g, shrinks: shrinks,
-                                                            importance: { Float(diagonal[s * g + $0]) }, codes: cp)
+                                                            importance: { Float(diagonal[s * g + $0]) }, codes: cp,
+                                                            keepZeros: keepZeros)
                             (scales[r * groupsPerRow + s], mins[r * groupsPerRow + s]) = p
                         }
                     }
@@ -110,15 +118,18 @@ public enum GPTQ {
                                 var values = [Float](repeating: 0, count: g)
                                 for r in 0..<rows {
                                     for j in 0..<g { values[j] = w[position[s * g + j] * rows + r] }
-                                    let params = try codec.parameters(GroupRange(values))
-                                    (scales[r * groupsPerRow + s], mins[r * groupsPerRow + s]) = params
+                                    let p = try codec.parameters(GroupRange(values))
+                                    (scales[r * groupsPerRow + s], mins[r * groupsPerRow + s])
+                                        = keepZeros ? codec.zeroExact(scale: p.scale, min: p.min) : p
                                 }
                                 ready[s] = true
                             }
                             let d = up[p * cols + p]
                             for r in 0..<rows {
                                 let sc = scales[r * groupsPerRow + s], mn = mins[r * groupsPerRow + s]
-                                let q = codec.code(column[r], scale: sc, min: mn)
+                                let q = mask?.pruned[r * cols + c] == true
+                                    ? codec.exactZeroCode(scale: sc, min: mn) ?? codec.code(0, scale: sc, min: mn)
+                                    : codec.code(column[r], scale: sc, min: mn)
                                 codes[r * cols + c] = q
                                 let x = (column[r] - codec.value(q, scale: sc, min: mn)) / d
                                 e[r] = x

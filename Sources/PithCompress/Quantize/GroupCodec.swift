@@ -179,14 +179,20 @@ struct GroupCodec: Sendable {
     /// Quantizes `count` values at `x` (stride 1) as one group: the shrink factor from `shrinks` with the least
     /// squared error (weighted per value by `importance(j)` when given; the first factor wins ties), its parameters,
     /// and the codes written to `codes`.
+    /// With `keepZeros` every group's grid holds an exact 0 (`zeroExact`) and the zeros of `x` take its code: the
+    /// pruned weights of a sparse layer stay 0.
     func quantizeGroup(_ x: UnsafePointer<Float>, count: Int, shrinks: [Float], importance: ((Int) -> Float)?,
-                       codes: UnsafeMutablePointer<UInt8>) throws -> (scale: Float, min: Float) {
+                       codes: UnsafeMutablePointer<UInt8>, keepZeros: Bool = false) throws -> (scale: Float, min: Float) {
         let range = GroupRange(x, count: count)
-        var best = try parameters(range)
+        func fitted(_ shrink: Float) throws -> (scale: Float, min: Float) {
+            let p = try parameters(range, shrink: shrink)
+            return keepZeros ? zeroExact(scale: p.scale, min: p.min) : p
+        }
+        var best = try fitted(1)
         if shrinks.count > 1 || shrinks.first != 1 {
             var bestError = Double.infinity
             for shrink in shrinks {
-                guard let p = try? parameters(range, shrink: shrink) else { continue }
+                guard let p = try? fitted(shrink) else { continue }
                 var error: Double = 0
                 for j in 0..<count {
                     let e = x[j] - value(code(x[j], scale: p.scale, min: p.min), scale: p.scale, min: p.min)
@@ -199,6 +205,9 @@ struct GroupCodec: Sendable {
             }
         }
         for j in 0..<count { codes[j] = code(x[j], scale: best.scale, min: best.min) }
+        if keepZeros, let zero = exactZeroCode(scale: best.scale, min: best.min) {
+            for j in 0..<count where x[j] == 0 { codes[j] = zero }
+        }
         return best
     }
 }

@@ -13,8 +13,10 @@ public enum RTN {
     ///     error, weighted per column by `importance` (cols values, e.g. E[x²]) when given.
     /// - Returns: codes and scales; int scales and minimums are the f16 values that will be stored, and codes are
     ///   rounded against them. For the 4-bit groups of 32, a dequantized ggml Q4_0/Q4_1 tensor comes back bit-exact.
+    ///   - keepZeros: every group's grid holds an exact 0 and the zeros of `weight` keep it (a pruned layer;
+    ///     `GroupCodec.zeroExact`).
     public static func quantize(_ weight: [Float], rows: Int, cols: Int, scheme: QuantScheme, clipSearch: Bool = false,
-                                importance: [Float]? = nil) throws -> QuantizedMatrix {
+                                importance: [Float]? = nil, keepZeros: Bool = false) throws -> QuantizedMatrix {
         try QuantizationInput.validate(weight, rows: rows, cols: cols, scheme: scheme)
         if let importance {
             guard importance.count == cols else {
@@ -25,12 +27,13 @@ public enum RTN {
             }
         }
         return try quantizeValidated(weight, rows: rows, cols: cols, scheme: scheme,
-                                     shrinks: clipSearch ? clipGrid : [1], importance: clipSearch ? importance : nil)
+                                     shrinks: clipSearch ? clipGrid : [1], importance: clipSearch ? importance : nil,
+                                     keepZeros: keepZeros)
     }
 
     /// The shared loop over groups (of the flattened tensor: row-local groups for int/fp8, blocks for nf4/fp4).
     static func quantizeValidated(_ weight: [Float], rows: Int, cols: Int, scheme: QuantScheme, shrinks: [Float],
-                                  importance: [Float]?) throws -> QuantizedMatrix {
+                                  importance: [Float]?, keepZeros: Bool = false) throws -> QuantizedMatrix {
         let codec = GroupCodec(scheme: scheme, cols: cols)
         let n = rows * cols, g = codec.groupLength, groups = n / g
         var codes = [UInt8](repeating: 0, count: n)
@@ -43,7 +46,7 @@ public enum RTN {
                     let start = s * g
                     let weightOf: ((Int) -> Float)? = importance.map { imp in { j in imp[(start + j) % cols] } }
                     let p = try codec.quantizeGroup(wp + start, count: g, shrinks: shrinks, importance: weightOf,
-                                                    codes: qp + start)
+                                                    codes: qp + start, keepZeros: keepZeros)
                     scales[s] = p.scale
                     if !mins.isEmpty { mins[s] = p.min }
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PithCompress
 import PithGraph
 import PithModels
 import PithPackaging
@@ -47,6 +48,7 @@ struct Inspect: ParsableCommand {
             let n = total.parametersByEncoding[encoding] ?? 0
             print("  \(Format.pad(encoding, 10)) \(Format.pad(Format.count(n), 10)) parameters  \(Format.bytes(bytes))")
         }
+        if let line = Self.pruning(s.metadata) { print("pruned       \(line)") }
         print("")
         printLayers(report)
         print("")
@@ -116,9 +118,24 @@ struct Inspect: ParsableCommand {
         for s in summary.sections {
             print("\(s.name.padding(toLength: 40, withPad: " ", startingAt: 0))  \(String(s.offset).leftPad(10))  \(Format.bytes(s.storedSize).leftPad(11))  \(Format.bytes(s.originalSize).leftPad(11))  \(s.coding.padding(toLength: 6, withPad: " ", startingAt: 0))  \(s.encryption.padding(toLength: 11, withPad: " ", startingAt: 0))  \(s.sha256.prefix(16))…")
         }
+        // The pruning report lives in the model's metadata (the meta-info carries quantization only).
+        if let model = try? options.load(), let line = Self.pruning(model.structure.metadata) { print("pruned       \(line)") }
         for (name, text) in summary.metaInfo.sorted(by: { $0.key < $1.key }) {
             print("\n\(name)\n\(text)")
         }
+    }
+
+    /// A model pruned by `pith prune`, in one line: layers, the share of their weights that are zero, how.
+    static func pruning(_ metadata: [String: String]) -> String? {
+        guard let json = metadata[QuantizationReport.pruningKey],
+              let report = try? JSONDecoder().decode(QuantizationReport.self, from: Data(json.utf8)) else { return nil }
+        let layers = report.layers.filter { $0.sparsity != nil }
+        guard !layers.isEmpty else { return nil }
+        let elements = layers.reduce(0) { $0 + $1.elements }
+        let zeros = layers.reduce(0.0) { $0 + ($1.sparsity ?? 0) * Double($1.elements) }
+        let methods = Set(layers.map { "\($0.method) \($0.pattern ?? "")" }).sorted().joined(separator: ", ")
+        return String(format: "%d layers (%@ weights), %.2f%% of them zero (%@)", layers.count, Format.count(elements),
+                      100 * zeros / Double(max(elements, 1)), methods)
     }
 
     private func describe(_ name: String, _ graph: ComputationGraph) -> String {

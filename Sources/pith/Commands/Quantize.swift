@@ -32,10 +32,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "SmoothQuant: migration strength α in [0, 1].") var alpha: Double?
     @Option(help: "llm-int8: |x| above which an input column is multiplied in f32 instead of int8.") var threshold: Double?
     @Option(parsing: .singleValue, help: "Leave layers matching this pattern alone (exact name, glob, or re:REGEX; repeatable).") var ignore: [String] = []
-    @Option(help: "Calibration text (default: $PITH_HOME/data/calibration.txt).") var calib: String?
-    @Option(help: "Calibration samples.") var samples = 128
-    @Flag(help: "Each non-empty line of --calib is one sample (up to --seq-len tokens), not windows of the whole text.") var calibLines = false
-    @Option(help: "Tokens per calibration sample.") var seqLen = 512
+    @OptionGroup var calibration: CalibrationOptions
     @Option(name: .shortAndLong, help: "The package to write (.pith).") var output: String
     @Option(help: "Also write the quantized model as a GGUF file (encodings GGUF has are written byte for byte).") var exportGguf: String?
     @Option(help: "--export-gguf: store weights in an encoding GGUF lacks (e.g. groups of 128) re-blocked exactly (lossless: int schemes as Q4_0/Q4_1/Q5_0/Q5_1/Q8_0) or dequantized (f16, f32) instead of refusing.") var ggufFallback: String?
@@ -50,7 +47,6 @@ struct Quantize: ParsableCommand {
         if recipe != nil && methodFlags {
             throw ValidationError("--bits, --group-size, --sym, --clip, --double-quant, --act-order, --dampening, --float-targets, --true-sequential, --bias-correction, --alpha, --threshold and --ignore go with --method; a recipe sets its own")
         }
-        guard samples >= 1, seqLen >= 2 else { throw ValidationError("--samples must be ≥ 1 and --seq-len ≥ 2") }
     }
 
     func run() throws {
@@ -60,37 +56,9 @@ struct Quantize: ParsableCommand {
         try requireDistinct(exportGguf, from: [output], flag: "--export-gguf")
         let recipe = try reportingErrors { try buildRecipe() }
         let model = try options.load()
-        let needsCalibration = try reportingErrors { try recipe.resolve().contains { $0.pass.needsCalibration } }
-        var calibration: CalibrationSet?
-        if needsCalibration {
-            calibration = try reportingErrors {
-                let url = calib.map { URL(fileURLWithPath: $0) } ?? ModelLocator().home.appendingPathComponent("data/calibration.txt")
-                guard let data = FileManager.default.contents(atPath: url.path) else { throw QuantizationError("\(url.path): cannot read the calibration text") }
-                guard seqLen <= model.contextLength else { throw QuantizationError("--seq-len \(seqLen) exceeds the model's context of \(model.contextLength)") }
-                let text = String(decoding: data, as: UTF8.self), tokenizer = try model.requireTokenizer()
-                if calibLines {
-                    let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-                    return try CalibrationSet(lines: lines, tokenizer: tokenizer, samples: samples, length: seqLen)
-                }
-                return try CalibrationSet(text: text, tokenizer: tokenizer, samples: samples, length: seqLen)
-            }
-        }
-        // The package's required meta-info is checked before the (long) quantization, not after.
-        var packing = Packer.Options()
-        packing.meta = try reportingErrors { try packageMeta(for: model) }
-        let missing = MetaInfo.derive(models: [model], packageDigestHint: "", overrides: packing.meta).missingRequired
-        guard missing.isEmpty else {
-            print("pith: managementinfo.json would lack required field(s) \(missing.joined(separator: ", ")): give them in --meta {\"managementinfo\": {…}}", to: &standardError)
-            throw ExitCode(1)
-        }
-        let verbose = progress || Progress.enabled
         let clock = ContinuousClock.now
-        let (quantized, report) = try reportingErrors {
-            try ModelQuantizer.quantize(model, recipe: recipe, options: QuantizationOptions(calibration: calibration) { line in
-                if verbose { print(line, to: &standardError) }
-            })
-        }
-        let written = try reportingErrors { try Packer.pack([quantized], options: packing, to: URL(fileURLWithPath: output)) }
+        let (quantized, report, fileSize) = try compress(model, recipe: recipe, calibration: calibration, meta: meta, output: output,
+                                                         verbose: progress || Progress.enabled)
         if let exportGguf {
             try reportingErrors {
                 let fallback = try ggufFallback.map { name in
@@ -110,11 +78,8 @@ struct Quantize: ParsableCommand {
         let t = report.totals
         print(String(format: "%d layers, %@ weights at %.3f bits/weight; model weights %@ → %@; %@ %@ (%@) in %.1f s",
                      t.layers, Format.count(t.elements), t.bitsPerWeight, Format.bytes(t.modelBytesBefore), Format.bytes(t.modelBytesAfter),
-                     "wrote", output, Format.bytes(written.fileSize), seconds))
-        if let c = report.calibration {
-            let shape = calibLines ? "lines of up to \(c.sequenceLength) tokens, \(c.tokens) in all" : "× \(c.sequenceLength) tokens"
-            print("calibration: \(c.samples) samples \(shape)" + (c.note.map { " (\($0))" } ?? ""))
-        }
+                     "wrote", output, Format.bytes(fileSize), seconds))
+        if let c = report.calibration { print(self.calibration.summary(c)) }
         for (layer, why) in report.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(layer): \(why)") }
         if let exportGguf { print("wrote \(exportGguf)") }
     }
@@ -136,22 +101,6 @@ struct Quantize: ParsableCommand {
         if let alpha { flags["alpha"] = .double(alpha) }
         if let threshold { flags["threshold"] = .double(threshold) }
         return try Recipe.fromFlags(method: method ?? "", flags: flags, ignore: ignore)
-    }
-
-    /// --meta's fields; a model whose metadata names no version (SmolLM2's GGUF) gets its structure's.
-    func packageMeta(for model: Model) throws -> [String: Any]? {
-        var result: [String: Any]?
-        if let meta {
-            guard let data = FileManager.default.contents(atPath: meta) else { throw PackageError.missing("\(meta): cannot read file") }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw PackageError.malformed(meta, "not a JSON object") }
-            result = object
-        }
-        if model.structure.metadata["general.version"] == nil {
-            var management = result?["managementinfo"] as? [String: Any] ?? [:]
-            if management["version"] == nil { management["version"] = model.structure.version }
-            result = (result ?? [:]).merging(["managementinfo": management]) { $1 }
-        }
-        return result
     }
 
     static func printTable(_ report: QuantizationReport) {

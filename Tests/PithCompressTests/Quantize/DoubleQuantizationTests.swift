@@ -94,7 +94,7 @@ import PithTensor
         let stages = try Recipe(yaml: yaml, source: "r.yaml").resolve()
         let gptq = try #require(stages[0].pass as? GPTQPass)
         #expect(gptq.requestedScheme.description == "int3-g32-asym-dq")
-        #expect(stages[0].overrides.first?.pass.requestedScheme.description == "int4-g32-asym-dq")
-        #expect(stages[1].pass.requestedScheme.description == "int6-g32-asym-dq")
+        #expect((stages[0].overrides.first?.pass as? any QuantizingPass)?.requestedScheme.description == "int4-g32-asym-dq")
+        #expect((stages[1].pass as? any QuantizingPass)?.requestedScheme.description == "int6-g32-asym-dq")
     }
 }
