@@ -5,7 +5,7 @@ import Testing
 @testable import PithTrain
 
 /// Every parameter's gradient of a tiny Llama and a tiny BERT, built by Pith's own builders, against PyTorch
-/// autograd in f64 (scripts/reference/train_gradients.py wrote Data/train-gradients.safetensors from the same seeded
+/// autograd in f64 (scripts/reference/train_gradients.py wrote Data/train-gradients.st-fixture from the same seeded
 /// weights and batch).
 @Suite struct ModelGradientTests {
     /// The budget for f32 gradients against PyTorch.

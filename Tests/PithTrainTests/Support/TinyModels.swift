@@ -97,10 +97,10 @@ enum TinyModels {
 
     // MARK: - The PyTorch fixture
 
-    /// Tensors of Data/train-gradients.safetensors as f64 values, by name.
+    /// Tensors of Data/train-gradients.st-fixture as f64 values, by name.
     static func fixture() throws -> [String: [Double]] {
-        guard let url = Bundle.module.url(forResource: "train-gradients", withExtension: "safetensors", subdirectory: "Data") else {
-            throw TrainingError("the fixture Data/train-gradients.safetensors is missing")
+        guard let url = Bundle.module.url(forResource: "train-gradients", withExtension: "st-fixture", subdirectory: "Data") else {
+            throw TrainingError("the fixture Data/train-gradients.st-fixture is missing")
         }
         let file = try SafetensorsFile(url: url)
         var out: [String: [Double]] = [:]
