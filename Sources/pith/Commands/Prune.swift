@@ -33,6 +33,7 @@ struct Prune: ParsableCommand {
     @Flag(help: "Print the report as JSON on stdout.") var json = false
 
     func run() throws {
+        try requireDistinct(output, from: [options.model, calibration.calib, meta, options.structure])
         let recipe = try reportingErrors { try buildRecipe() }
         let model = try options.load()
         let clock = ContinuousClock.now

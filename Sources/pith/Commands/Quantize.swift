@@ -51,7 +51,7 @@ struct Quantize: ParsableCommand {
 
     func run() throws {
         for (path, flag) in [(output, "-o"), (exportGguf, "--export-gguf")] {
-            try requireDistinct(path, from: [options.model, calib, meta, self.recipe, options.structure], flag: flag)
+            try requireDistinct(path, from: [options.model, calibration.calib, meta, self.recipe, options.structure], flag: flag)
         }
         try requireDistinct(exportGguf, from: [output], flag: "--export-gguf")
         let recipe = try reportingErrors { try buildRecipe() }
